@@ -1,0 +1,1 @@
+"""The console channel: the whole product in a terminal, with no accounts."""

@@ -1,0 +1,1 @@
+"""mlquestion: daily machine-learning interview practice for study groups."""

@@ -1,0 +1,5 @@
+"""Run the `mlquestion` command: `python -m bot ...`."""
+
+from bot.cli import main
+
+raise SystemExit(main())

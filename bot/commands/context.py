@@ -1,0 +1,54 @@
+"""What a command handler gets: who asked, where, and the core's services."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.catalogue import Catalogue
+from bot.clock import Clock
+from bot.content.bank import Bank
+from bot.errors import NotAllowedError
+from bot.ports import Outbound
+from bot.storage.database import Database
+from bot.storage.library import LibraryRepository
+from bot.vocabulary import Actor, Place
+
+
+@dataclass
+class Services:
+    """The core's dependencies, built once by the composition root."""
+
+    db: Database
+    bank: Bank
+    clock: Clock
+    outbound: Outbound
+    rng: random.Random
+    default_reveal_after: timedelta = timedelta(hours=8)
+
+    async def catalogue(self, platform: str, workspace: str) -> Catalogue:
+        """Return the workspace's questions (the bank plus its own)."""
+        async with self.db.session() as session:
+            return await Catalogue.load(self.bank, LibraryRepository(session), platform, workspace)
+
+
+@dataclass(frozen=True)
+class Context:
+    """One member's command in one place."""
+
+    actor: Actor
+    place: Place
+    services: Services
+
+    def now(self) -> datetime:
+        """Return the core clock's time."""
+        return self.services.clock.now()
+
+    def require_admin(self, what: str) -> None:
+        """Refuse members who are not admins, saying who may."""
+        if not self.actor.is_admin:
+            raise NotAllowedError(
+                f"Only admins can {what}. On Discord that is the Manage Server permission; "
+                "on Slack, workspace admins and the users listed in MLQ_SLACK_ADMINS."
+            )

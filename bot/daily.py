@@ -1,0 +1,218 @@
+"""The daily round: schedules, and the idempotent sweeps that post and reveal what is due.
+
+The scheduler only ticks; these sweeps decide, and the database decides who acts:
+a unique (channel, kind, local date) row claims the post, a conditional update claims
+the reveal. Running them twice, in two processes, or late after a restart is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import posts
+from bot.commands.context import Services
+from bot.content.question import Difficulty
+from bot.errors import PlatformRefusedError, UsageError
+from bot.picking import pick
+from bot.rounds import Rounds
+from bot.storage.models import Round, Schedule
+from bot.storage.rounds import RoundRepository
+from bot.storage.schedules import ScheduleRepository
+from bot.timing import MAX_REVEAL_AFTER, format_duration, next_occurrence, occurrence
+from bot.vocabulary import Place
+
+log = logging.getLogger(__name__)
+MIN_REVEAL_AFTER = timedelta(minutes=1)
+DISCORD_ARCHIVE_MINUTES = (60, 1440, 4320, 10080)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What one sweep did."""
+
+    posted: int = 0
+    revealed: int = 0
+    failed: int = 0
+
+
+def archive_after(discussion: timedelta) -> timedelta:
+    """Return the shortest thread auto-archive the platforms allow that outlasts the discussion."""
+    minutes = discussion.total_seconds() / 60
+    for choice in DISCORD_ARCHIVE_MINUTES:
+        if choice >= minutes:
+            return timedelta(minutes=choice)
+    return timedelta(minutes=DISCORD_ARCHIVE_MINUTES[-1])
+
+
+def describe(schedule: Schedule, now: datetime) -> str:
+    """Describe a schedule for `schedule show`."""
+    topics = schedule.topics or "all topics"
+    difficulty = schedule.difficulty or "any difficulty"
+    reveal = format_duration(timedelta(seconds=schedule.reveal_after_s))
+    line = (
+        f"<#{schedule.channel}> at {schedule.post_time} {schedule.timezone}, "
+        f"reveal after {reveal}, {topics}, {difficulty}: "
+    )
+    if schedule.state == "active":
+        return line + f"active, next post {posts.when(schedule.next_post_at, now)}"
+    why = f" ({schedule.paused_reason})" if schedule.paused_reason else ""
+    return line + f"paused{why}"
+
+
+class Daily:
+    """Daily schedules and their sweeps."""
+
+    def __init__(self, services: Services, rounds: Rounds) -> None:
+        self.s = services
+        self.rounds = rounds
+
+    async def set(
+        self,
+        place: Place,
+        channel: str,
+        at: time,
+        zone: ZoneInfo,
+        reveal_after: timedelta | None,
+        topics: tuple[str, ...],
+        difficulty: Difficulty | None,
+        admin: str,
+    ) -> Schedule:
+        """Create or replace a channel's daily schedule."""
+        reveal = reveal_after if reveal_after is not None else self.s.default_reveal_after
+        if not MIN_REVEAL_AFTER <= reveal <= MAX_REVEAL_AFTER:
+            raise UsageError("The reveal can come 1m to 7d after the post. Write it like `8h` or `30m`.")
+        if reveal >= timedelta(days=1):
+            raise UsageError("The reveal must come before the next daily post: use less than `24h`.")
+        now = self.s.clock.now()
+        next_at, _ = next_occurrence(at, zone, now)
+        target = Place(place.platform, place.workspace, channel)
+        async with self.s.db.session() as session:
+            repo = ScheduleRepository(session)
+            schedule = await repo.for_channel(target) or Schedule(
+                platform=place.platform, workspace=place.workspace, channel=channel
+            )
+            schedule.post_time = at.strftime("%H:%M")
+            schedule.timezone = zone.key
+            schedule.reveal_after_s = int(reveal.total_seconds())
+            schedule.topics = ",".join(topics)
+            schedule.difficulty = difficulty.value if difficulty else None
+            schedule.state = "active"
+            schedule.paused_reason = None
+            schedule.reason_told = False
+            schedule.next_post_at = next_at
+            schedule.created_by = admin
+            schedule.updated_at = now
+            return await repo.save(schedule)
+
+    async def sweep(self) -> SweepReport:
+        """Post every daily question that is due, then reveal every answer that is due."""
+        posted, failed = await self.post_due()
+        revealed = await self.reveal_due()
+        return SweepReport(posted, revealed, failed)
+
+    async def post_due(self) -> tuple[int, int]:
+        """Post the daily rounds whose time has come; return (posted, failed)."""
+        now = self.s.clock.now()
+        posted = failed = 0
+        async with self.s.db.session() as session:
+            due = await ScheduleRepository(session).due(now)
+            stale = await RoundRepository(session).reclaim_stale_posting(now)
+        for round_ in stale:
+            ok = await self._publish(round_, None)
+            posted, failed = posted + ok, failed + (not ok)
+        for schedule in due:
+            claimed = await self._claim(schedule, now)
+            if claimed is not None:
+                ok = await self._publish(claimed, schedule)
+                posted, failed = posted + ok, failed + (not ok)
+        return posted, failed
+
+    async def _claim(self, schedule: Schedule, now: datetime) -> Round | None:
+        """Claim today's round of a due schedule and move the schedule to its next day."""
+        zone = ZoneInfo(schedule.timezone)
+        at = time.fromisoformat(schedule.post_time)
+        # After downtime, post once for the latest missed day, not once per missed day.
+        due_at, local_date = schedule.next_post_at, schedule.next_post_at.astimezone(zone).date()
+        while True:
+            later = occurrence(local_date + timedelta(days=1), at, zone)
+            if later > now:
+                break
+            due_at, local_date = later, local_date + timedelta(days=1)
+        next_at, _ = next_occurrence(at, zone, max(now, due_at))
+        place = Place(schedule.platform, schedule.workspace, schedule.channel)
+        topics = tuple(t for t in schedule.topics.split(",") if t)
+        difficulty = Difficulty(schedule.difficulty) if schedule.difficulty else None
+        catalogue = await self.s.catalogue(schedule.platform, schedule.workspace)
+        candidates = catalogue.matching(topics, difficulty) or catalogue.matching()
+        async with self.s.db.session() as session:
+            if not await ScheduleRepository(session).advance(schedule, schedule.next_post_at, next_at):
+                return None  # another process handled this schedule meanwhile
+            rounds = RoundRepository(session)
+            asked, recent = await rounds.asked_in_channel(place)
+            question = pick(candidates, asked, recent, catalogue.topic_of, self.s.rng)
+            reveal_after = timedelta(seconds=schedule.reveal_after_s)
+            return await rounds.claim_daily(place, local_date, question.id, now, reveal_after)
+
+    async def _publish(self, round_: Round, schedule: Schedule | None) -> bool:
+        """Post a claimed daily round and open its thread; pause the schedule if the platform refuses."""
+        catalogue = await self.s.catalogue(round_.platform, round_.workspace)
+        question = catalogue.get(round_.question_id)
+        place = Place(round_.platform, round_.workspace, round_.channel)
+        if question is None:
+            async with self.s.db.session() as session:
+                await RoundRepository(session).mark_failed(round_.id)
+            return False
+        post = posts.question_post(question, catalogue.bank.topic_name(question.topic), round_.id, round_.number)
+        discussion = round_.reveal_due_at - round_.claimed_at
+        try:
+            sent = await self.s.outbound.post(place, post)
+        except PlatformRefusedError as exc:
+            await self._refused(round_, schedule, exc.reason)
+            return False
+        thread: str | None = None
+        try:
+            opened = await self.s.outbound.open_thread(
+                sent, posts.thread_name(question, round_.number), archive_after(discussion)
+            )
+            thread = opened.thread
+        except PlatformRefusedError as exc:
+            log.warning("round %s posted but no thread: %s", round_.id, exc.reason)
+        now = self.s.clock.now()
+        async with self.s.db.session() as session:
+            await RoundRepository(session).mark_posted(round_.id, sent.message_id, thread, now)
+        log.info("posted daily round %s (#%s) in %s", round_.id, round_.number, place.channel)
+        return True
+
+    async def _refused(self, round_: Round, schedule: Schedule | None, reason: str) -> None:
+        now = self.s.clock.now()
+        place = Place(round_.platform, round_.workspace, round_.channel)
+        async with self.s.db.session() as session:
+            await RoundRepository(session).mark_failed(round_.id)
+            repo = ScheduleRepository(session)
+            current = await repo.for_channel(place)
+            if current is not None:
+                await repo.pause(current.id, f"the platform refused the daily post: {reason}", now)
+        log.warning("daily post in %s refused (%s); schedule paused", place.channel, reason)
+
+    async def reveal_due(self) -> int:
+        """Reveal every daily round whose discussion is over."""
+        now = self.s.clock.now()
+        async with self.s.db.session() as session:
+            due = await RoundRepository(session).due_reveals(now)
+        revealed = 0
+        for round_ in due:
+            async with self.s.db.session() as session:
+                claimed = await RoundRepository(session).claim_reveal(round_, now)
+            if not claimed:
+                continue
+            try:
+                await self.rounds.post_reveal(round_)
+                revealed += 1
+            except PlatformRefusedError as exc:
+                log.warning("reveal of round %s refused: %s", round_.id, exc.reason)
+                async with self.s.db.session() as session:
+                    await RoundRepository(session).mark_revealed(round_.id, now)
+        return revealed

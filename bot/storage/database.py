@@ -1,0 +1,72 @@
+"""The engine, sessions, and schema upgrades through Alembic."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.settings import async_database_url
+
+
+def migrations_dir() -> Path:
+    """Return the Alembic scripts shipped with the package (wheel or source checkout)."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "_bundled" / "migrations"
+    return installed if installed.is_dir() else package.parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    """Return an Alembic config for `url` that works from any working directory."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("sqlalchemy.url", async_database_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str) -> None:
+    """Apply every migration to the database at `url` (blocking; runs its own event loop)."""
+    command.upgrade(alembic_config(url), "head")
+
+
+async def upgrade_async(url: str) -> None:
+    """Apply every migration from inside a running event loop."""
+    await asyncio.to_thread(upgrade, url)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # One writer at a time: WAL lets readers go on, busy_timeout waits instead of failing.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Database:
+    """An async engine and its session factory; one session per unit of work."""
+
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        self.url = async_database_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        self.engine = create_async_engine(self.url, **engine_options)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """Open a session and a transaction; commit on success, roll back on error."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
