@@ -96,10 +96,9 @@ class Invocation:
 
 
 _DURATION_SHAPE = re.compile(r"^(\d+[dhms])+$", re.IGNORECASE)
-_SLACK_CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$")
-_SLACK_USER = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
-_DISCORD_CHANNEL = re.compile(r"^<#(\d+)>$")
-_DISCORD_USER = re.compile(r"^<@!?(\d+)>$")
+# Slack escapes mentions as <#C123|name> and <@U123|name>; Discord as <#123> and <@123> or <@!123>.
+_CHANNEL_MENTION = re.compile(r"^<#([^|>\s]+)(?:\|[^>]*)?>$")
+_USER_MENTION = re.compile(r"^<@!?([^|>\s]+)(?:\|[^>]*)?>$")
 
 
 def _accepts(kind: Kind, token: str) -> bool:
@@ -142,20 +141,16 @@ def convert(kind: Kind, text: str, bank: Bank) -> object:
     if kind is Kind.DURATION:
         return parse_duration(token)
     if kind is Kind.CHANNEL:
-        for pattern in (_SLACK_CHANNEL, _DISCORD_CHANNEL):
-            match = pattern.match(token)
-            if match:
-                return match.group(1)
+        match = _CHANNEL_MENTION.match(token)
+        if match:
+            return match.group(1)
         channel = token.removeprefix("#")
         if not channel or " " in channel:
             raise UsageError(f"`{token}` is not a channel. Mention it, like #study.")
         return channel
     if kind is Kind.USER:
-        for pattern in (_SLACK_USER, _DISCORD_USER):
-            match = pattern.match(token)
-            if match:
-                return match.group(1)
-        return token.removeprefix("@")
+        match = _USER_MENTION.match(token)
+        return match.group(1) if match else token.removeprefix("@")
     return token
 
 

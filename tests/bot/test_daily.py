@@ -1,0 +1,209 @@
+"""Time and exactly-once: racing sweepers, restarts, downtime, DST, refused posts."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import FixedClock
+from bot.commands.context import Services
+from bot.content.bank import Bank
+from bot.core import Core
+from bot.daily import archive_after
+from bot.storage.database import Database
+from bot.storage.models import Round, Schedule
+from bot.timing import next_occurrence, parse_local_time, parse_zone
+from bot.vocabulary import Actor, Place
+from tests.fakes.outbound import RecordingOutbound
+
+
+def process(database_url: str, bank: Bank, clock: FixedClock, outbound: RecordingOutbound, seed: int) -> Core:
+    """Return a core with its own engine, as a separate bot process would have."""
+    services = Services(Database(database_url), bank, clock, outbound, random.Random(seed))
+    return Core(services)
+
+
+async def test_racing_sweepers_post_and_reveal_exactly_once(
+    database_url: str, bank: Bank, clock: FixedClock, admin: Actor
+) -> None:
+    outbound = RecordingOutbound()
+    processes = [process(database_url, bank, clock, outbound, seed) for seed in range(4)]
+    clock.set(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))
+    channels = [f"C{n}" for n in range(5)]
+    for channel in channels:
+        await processes[0].command(
+            f"/mlquestion schedule set #{channel} 09:00 Europe/Berlin 2h", admin, Place("slack", "T1", channel)
+        )
+    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    reports = await asyncio.gather(*(p.sweep() for p in processes for _ in range(3)))
+    assert sum(r.posted for r in reports) == len(channels)
+    posted = sorted(s.place.channel for s in outbound.posts("question"))
+    assert posted == channels, "each channel gets exactly one daily post"
+    assert len([s for s in outbound.sent if s.call == "thread"]) == len(channels)
+
+    clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    reports = await asyncio.gather(*(p.sweep() for p in processes for _ in range(3)))
+    assert sum(r.revealed for r in reports) == len(channels)
+    assert sorted(s.place.channel for s in outbound.posts("reveal")) == channels
+    for p in processes:
+        await p.services.db.dispose()
+
+
+async def test_a_restart_during_the_discussion_still_reveals_once(
+    database_url: str, bank: Bank, clock: FixedClock, place: Place, admin: Actor
+) -> None:
+    first = RecordingOutbound()
+    before = process(database_url, bank, clock, first, 1)
+    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+    await before.command("/mlquestion schedule set #C-study 09:00 Europe/Berlin 8h", admin, place)
+    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    await before.sweep()
+    await before.services.db.dispose()  # the process dies during the discussion
+
+    clock.set(datetime(2026, 11, 23, 19, 30, tzinfo=UTC))  # back 3.5 hours after the reveal was due
+    second = RecordingOutbound()
+    after = process(database_url, bank, clock, second, 2)
+    report = await after.sweep()
+    assert report.revealed == 1 and report.posted == 0
+    assert (await after.sweep()).revealed == 0
+    [reveal] = second.posts("reveal")
+    assert reveal.place.thread == f"thread-{first.posts('question')[0].message_id}"
+    await after.services.db.dispose()
+
+
+async def test_after_days_of_downtime_one_post_not_one_per_missed_day(
+    core: Core, db: Database, clock: FixedClock, outbound: RecordingOutbound, place: Place, admin: Actor
+) -> None:
+    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+    await core.command("/mlquestion schedule set #C-study 09:00 UTC 1h", admin, place)
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    report = await core.sweep()
+    assert report.posted == 1
+    async with db.session() as session:
+        round_ = await session.scalar(select(Round))
+        schedule = await session.scalar(select(Schedule))
+    assert round_ is not None and round_.local_date is not None and round_.local_date.isoformat() == "2026-11-26"
+    assert schedule is not None and schedule.next_post_at == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected_utc"),
+    [
+        ("2026-03-28", "2026-03-28T08:00"),  # the day before spring forward: CET, UTC+1
+        ("2026-03-29", "2026-03-29T07:00"),  # spring forward: CEST, UTC+2
+        ("2026-10-24", "2026-10-24T07:00"),
+        ("2026-10-25", "2026-10-25T08:00"),  # fall back: CET again
+    ],
+)
+async def test_daily_post_comes_at_local_wall_time_across_dst(
+    core: Core, clock: FixedClock, outbound: RecordingOutbound, place: Place, admin: Actor, day: str, expected_utc: str
+) -> None:
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC) - timedelta(hours=2)
+    clock.set(start)
+    await core.command("/mlquestion schedule set #C-study 09:00 Europe/Berlin 1h", admin, place)
+    due = datetime.fromisoformat(expected_utc).replace(tzinfo=UTC)
+    clock.set(due - timedelta(minutes=1))
+    assert (await core.sweep()).posted == 0
+    clock.set(due)
+    assert (await core.sweep()).posted == 1
+    clock.set(due + timedelta(hours=5))
+    assert (await core.sweep()).posted == 0, "exactly one post on the local date"
+
+
+def test_wall_time_in_a_dst_gap_and_overlap() -> None:
+    zone = parse_zone("America/New_York")
+    gap, day = next_occurrence(parse_local_time("02:30"), zone, datetime(2026, 3, 8, 0, 0, tzinfo=UTC))
+    assert day.isoformat() == "2026-03-08" and gap == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
+    fold, day = next_occurrence(parse_local_time("01:30"), zone, datetime(2026, 11, 1, 4, 0, tzinfo=UTC))
+    assert day.isoformat() == "2026-11-01" and fold == datetime(2026, 11, 1, 5, 30, tzinfo=UTC), "first of the two"
+
+
+async def test_a_refused_post_pauses_the_schedule_and_tells_admins_once(
+    core: Core, clock: FixedClock, outbound: RecordingOutbound, place: Place, admin: Actor
+) -> None:
+    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+    await core.command("/mlquestion schedule set #C-study 09:00 UTC 1h", admin, place)
+    outbound.refuse["C-study"] = "missing access"
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    report = await core.sweep()
+    assert report.failed == 1 and report.posted == 0
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    assert (await core.sweep()).failed == 0, "a paused schedule does not retry"
+
+    member_view = await core.command("/mlquestion topics", Actor("slack", "T1", "ada", "Ada"), place)
+    assert len(member_view.responses) == 1
+    seen = await core.command("/mlquestion topics", admin, place)
+    notice = seen.responses[-1]
+    assert notice.private and "missing access" in notice.post.body  # type: ignore[union-attr]
+    assert len((await core.command("/mlquestion topics", admin, place)).responses) == 1, "told once"
+    shown = await core.command("/mlquestion schedule show", admin, place)
+    assert "paused (the platform refused the daily post: missing access)" in shown.responses[0].post.body  # type: ignore[union-attr]
+
+    outbound.refuse.clear()
+    resumed = await core.command("/mlquestion schedule resume", admin, place)
+    assert "active, next post in 1d" in resumed.responses[0].post.body  # type: ignore[union-attr]
+
+
+async def test_an_unusable_thread_sends_the_reveal_to_the_channel(
+    core: Core, clock: FixedClock, outbound: RecordingOutbound, place: Place, admin: Actor
+) -> None:
+    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+    await core.command("/mlquestion schedule set #C-study 09:00 UTC 1h", admin, place)
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    await core.sweep()
+    thread = outbound.posts("question")[0].message_id
+    outbound.refuse[f"thread-{thread}"] = "thread is archived and locked"
+    clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    assert (await core.sweep()).revealed == 1
+    [reveal] = outbound.posts("reveal")
+    assert reveal.place == place
+
+
+async def test_a_poster_that_died_mid_post_is_taken_over_after_its_lease(
+    core: Core, db: Database, clock: FixedClock, outbound: RecordingOutbound, place: Place, admin: Actor
+) -> None:
+    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+    await core.command("/mlquestion schedule set #C-study 09:00 UTC 1h", admin, place)
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    outbound.refuse_threads = False
+    # Claim without posting, as a process that crashed right after claiming would leave it.
+    async with db.session() as session:
+        schedule = await session.scalar(select(Schedule))
+    assert schedule is not None
+    assert await core.daily._claim(schedule, clock.now()) is not None
+    assert (await core.sweep()).posted == 0
+    clock.advance(timedelta(minutes=6))
+    assert (await core.sweep()).posted == 1
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Round)) == 1
+
+
+def test_threads_outlast_the_discussion() -> None:
+    assert archive_after(timedelta(hours=8)) == timedelta(days=1)
+    assert archive_after(timedelta(minutes=30)) == timedelta(hours=1)
+    assert archive_after(timedelta(days=2)) == timedelta(days=3)
+
+
+async def test_schedule_validation_and_admin_only(core: Core, place: Place, admin: Actor) -> None:
+    member = Actor("slack", "T1", "ada", "Ada")
+    refused = await core.command("/mlquestion schedule set #C-study 09:00 UTC", member, place)
+    assert "Only admins" in refused.responses[0].post.body  # type: ignore[union-attr]
+    for text, expected in [
+        ("schedule set #C 25:00 UTC", "hours go from 00 to 23"),
+        ("schedule set #C 09:60 UTC", "minutes go from 00 to 59"),
+        ("schedule set #C 9am UTC", "24-hour HH:MM"),
+        ("schedule set #C 09:00 Mars/Olympus", "not an IANA time zone"),
+        ("schedule set #C 09:00 Europe/Berln", "Did you mean one of: Europe/"),
+        ("schedule set #C 09:00 UTC 30h", "less than `24h`"),
+        ("schedule set #C 09:00 UTC 8h mars", "no topic `mars`"),
+        ("schedule set #C 09:00", "needs <timezone>"),
+        ("schedule pause #nowhere", "has no daily question"),
+    ]:
+        outcome = await core.command(f"/mlquestion {text}", admin, place)
+        body = outcome.responses[0].post.body  # type: ignore[union-attr]
+        assert expected in body, (text, body)
+        assert outcome.responses[0].private  # type: ignore[union-attr]
