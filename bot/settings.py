@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.errors import UsageError
 from bot.timing import parse_duration
 
 
@@ -50,7 +51,10 @@ class Settings(BaseSettings):
     @field_validator("default_reveal_after")
     @classmethod
     def _duration(cls, value: str) -> str:
-        parse_duration(value)
+        try:
+            parse_duration(value)
+        except UsageError as exc:
+            raise ValueError(exc.message) from None
         return value
 
     @field_validator("log_level")
