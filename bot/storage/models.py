@@ -140,7 +140,7 @@ class Answer(Scoped, Base):
     created_at: Mapped[datetime]
 
 
-class Upvote(Base):
+class Upvote(Scoped, Base):
     """One member's upvote on another member's answer."""
 
     __tablename__ = "upvotes"

@@ -253,7 +253,13 @@ class RoundRepository:
     async def add_upvote(self, answer: Answer, voter: str, now: datetime) -> int | None:
         """Store an upvote; return how many the answer has, or None if this voter already voted."""
         statement = insert_ignoring_conflicts(
-            self.session, Upvote, answer_id=answer.id, voter=voter, created_at=now
+            self.session,
+            Upvote,
+            platform=answer.platform,
+            workspace=answer.workspace,
+            answer_id=answer.id,
+            voter=voter,
+            created_at=now,
         ).returning(Upvote.id)
         if await self.session.scalar(statement) is None:
             return None

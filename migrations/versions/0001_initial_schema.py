@@ -193,6 +193,8 @@ def upgrade() -> None:
         sa.Column("answer_id", sa.Integer(), nullable=False),
         sa.Column("voter", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("workspace", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["answer_id"], ["answers.id"], name=op.f("fk_upvotes_answer_id_answers"), ondelete="CASCADE"
         ),
