@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
@@ -197,7 +198,8 @@ async def play(settings: Settings, speed: float | None = None, user: str = "you"
     """Run the console until the member quits or the input ends."""
     source = stdin or sys.stdin
     interactive = source.isatty()
-    outbound = ConsoleOutbound(lambda text: print(text, end="", flush=True), color=interactive)
+    width = min(100, shutil.get_terminal_size().columns - 2) if interactive else 100
+    outbound = ConsoleOutbound(lambda text: print(text, end="", flush=True), color=interactive, width=width)
     factor = speed if speed is not None else (settings.clock_speed if settings.clock_speed != 1 else DEFAULT_SPEED)
     clock = AcceleratedClock(factor)
     bank = load_content(settings)

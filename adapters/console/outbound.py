@@ -23,9 +23,10 @@ class Shown:
 class ConsoleOutbound:
     """Print posts as a chat channel would show them, and keep them for button presses."""
 
-    def __init__(self, write: Callable[[str], None], color: bool = False) -> None:
+    def __init__(self, write: Callable[[str], None], color: bool = False, width: int = 100) -> None:
         self.write = write
         self.color = color
+        self.width = width
         self.messages: list[Shown] = []
         self._ids = count(1)
 
@@ -38,7 +39,7 @@ class ConsoleOutbound:
     def show(self, place: Place, post: Post, private: bool = False) -> MessageRef:
         """Print a post and remember it."""
         where = f"[#{place.channel}{' › thread' if place.thread else ''}]"
-        self.write(f"{where}\n{render(post, private=private, color=self.color)}\n")
+        self.write(f"{where}\n{render(post, private=private, color=self.color, width=self.width)}\n")
         return self.remember(place, post)
 
     async def post(self, place: Place, post: Post) -> MessageRef:

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import re
+import textwrap
 
 from bot.vocabulary import Post
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 RULE = "─"
+
+
+def wrap(text: str, width: int) -> str:
+    """Wrap prose lines to `width`, leaving code blocks and indentation alone."""
+    out: list[str] = []
+    in_code = False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        if in_code or len(line) <= width:
+            out.append(line)
+            continue
+        indent = len(line) - len(line.lstrip(" •-*"))
+        out.extend(textwrap.wrap(line, width, subsequent_indent=" " * indent, break_long_words=False))
+    return "\n".join(out)
 
 
 def render(post: Post, *, private: bool = False, color: bool = False, width: int = 72) -> str:
@@ -23,7 +39,7 @@ def render(post: Post, *, private: bool = False, color: bool = False, width: int
     if post.author and post.kind != "answer":
         lines.append(f"by {post.author}")
     if post.body:
-        lines.append(_BOLD.sub(lambda m: bold(m.group(1)), post.body))
+        lines.append(wrap(_BOLD.sub(lambda m: bold(m.group(1)), post.body), width))
     inline = [f"{f.name}: {f.value}" for f in post.fields if f.inline]
     if inline:
         lines.append(" · ".join(inline))

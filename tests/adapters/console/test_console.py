@@ -52,7 +52,7 @@ def test_a_daily_round_played_in_the_console(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in out + result.stderr
     assert "── Daily question scheduled" in out
-    assert re.search(r"── Question of the day #1 ─+\n.+\nTopic: CNNs and computer vision", out)
+    assert re.search(r"── Question of the day #1 ─+\n(.+\n)+?Topic: CNNs and computer vision", out)
     assert "🧵 thread opened: #1 " in out
     assert "── Answer from Ada" in out and "[#general › thread] ✅" in out
     assert out.count("You upvoted Ada's answer.") == 2
@@ -77,3 +77,12 @@ def test_render_shows_fields_and_buttons() -> None:
     assert text.splitlines()[0].startswith("── (only you) Question of the day #3 ──")
     assert "Why pool?" in text and "Topic: CNNs" in text and "Round: summary" in text
     assert text.endswith("[ Answer ]  [ Reveal ]")
+
+
+def test_long_lines_wrap_but_code_blocks_stay_intact() -> None:
+    code = "x = " + "1 + " * 30 + "1"
+    post = Post("Answer", "word " * 40 + "\n```\n" + code + "\n```\n• " + "item " * 30)
+    lines = render(post, width=40).splitlines()
+    assert code in lines
+    assert all(len(line) <= 40 for line in lines if line != code and not line.startswith("──"))
+    assert any(line.startswith("  item") for line in lines), "bullets keep their indent"
