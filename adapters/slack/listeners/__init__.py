@@ -1,0 +1,1 @@
+"""Bolt listeners, one module per family, each with `register(app, core, people)`."""
