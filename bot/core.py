@@ -53,7 +53,7 @@ class Core:
     async def _run(self, invocation: Invocation, actor: Actor, place: Place) -> Outcome:
         ctx = Context(actor, place, self.services)
         if invocation.spec.admin:
-            ctx.require_admin(invocation.spec.help[0].lower() + invocation.spec.help[1:].rstrip("."))
+            ctx.require_admin(f"use `/mlquestion {invocation.spec.name}`")
         outcome = await COMMANDS[invocation.spec.name].handler(ctx, invocation)
         notice = await self._pause_notice(actor, place)
         return Outcome((*outcome.responses, notice)) if notice else outcome

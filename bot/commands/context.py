@@ -46,7 +46,7 @@ class Context:
         return self.services.clock.now()
 
     def require_admin(self, what: str) -> None:
-        """Refuse members who are not admins, saying who may."""
+        """Refuse members who are not admins, saying who may (`Core` checks every admin command's spec)."""
         if not self.actor.is_admin:
             raise NotAllowedError(
                 f"Only admins can {what}. On Discord that is the Manage Server permission; "
