@@ -55,7 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet = args.command == "console" or args.command is None
     level = "WARNING" if quiet and "log_level" not in settings.model_fields_set else settings.log_level
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    for noisy in ("alembic", "apscheduler"):  # they log every migration step and every tick at INFO
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     if args.command == "topics":
         try:
             return _topics(settings)
