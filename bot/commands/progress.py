@@ -44,13 +44,8 @@ async def leaderboard(ctx: Context, inv: Invocation) -> Outcome:
     async with ctx.services.db.session() as session:
         progress = ProgressRepository(session)
         standings = await progress.leaderboard(ctx.place.platform, ctx.place.workspace, period_start(period, now))
-        streaks = {
-            s.user: max(
-                (x.current for x in (await progress.streaks(ctx.place.platform, ctx.place.workspace, s.user)).values()),
-                default=0,
-            )
-            for s in standings
-        }
+        by_user = await progress.streaks_of(ctx.place.platform, ctx.place.workspace, [s.user for s in standings])
+        streaks = {user: max((x.current for x in channels.values()), default=0) for user, channels in by_user.items()}
     title = f"Leaderboard, {PERIOD_TITLES[period]}"
     if not standings:
         return Outcome.of(Reply(posts.info(title, "No points yet. Answer a question to get on the board!")))

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage._sql import insert_ignoring_conflicts
+from bot.storage._sql import insert_new
 from bot.storage.models import CustomQuestion, SeenEvent
 
 
@@ -44,12 +44,7 @@ class LibraryRepository:
 
     async def first_time(self, platform: str, workspace: str, event_id: str, now: datetime) -> bool:
         """Return True the first time an event id is seen, False on every redelivery."""
-        statement = insert_ignoring_conflicts(
-            self.session,
-            SeenEvent,
-            platform=platform,
-            workspace=workspace,
-            event_id=event_id,
-            created_at=now,
-        ).returning(SeenEvent.id)
-        return await self.session.scalar(statement) is not None
+        seen = await insert_new(
+            self.session, SeenEvent, platform=platform, workspace=workspace, event_id=event_id, created_at=now
+        )
+        return seen is not None

@@ -102,8 +102,11 @@ class Round(Scoped, Base):
     __tablename__ = "rounds"
     __table_args__ = (
         UniqueConstraint("platform", "workspace", "channel", "kind", "local_date"),
-        Index("ix_rounds_channel", "platform", "workspace", "channel", "opened_at"),
+        # Covers what the picker reads: which questions a channel was asked, and the latest ones.
+        Index("ix_rounds_channel", "platform", "workspace", "channel", "opened_at", "question_id"),
         Index("ix_rounds_due", "state", "reveal_due_at"),
+        # A channel's daily rounds in number order with their state: streaks and the next number, from the index.
+        Index("ix_rounds_daily", "platform", "workspace", "channel", "kind", "number", "state"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(64))
@@ -157,7 +160,9 @@ class PointEntry(Scoped, Base):
     __tablename__ = "points"
     __table_args__ = (
         UniqueConstraint("platform", "workspace", "ref"),
-        Index("ix_points_board", "platform", "workspace", "created_at", "user"),
+        # Both cover the columns the queries read: leaderboards since a date, and per member (all time, stats).
+        Index("ix_points_board", "platform", "workspace", "created_at", "user", "amount", "reason"),
+        Index("ix_points_member", "platform", "workspace", "user", "created_at", "amount", "reason"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     user: Mapped[str] = mapped_column(String(64))
@@ -171,7 +176,7 @@ class Grade(Scoped, Base):
     """A member's self-grade on a question (history; reviews hold the schedule)."""
 
     __tablename__ = "grades"
-    __table_args__ = (Index("ix_grades_user", "platform", "workspace", "user"),)
+    __table_args__ = (Index("ix_grades_user", "platform", "workspace", "user", "topic", "grade"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     user: Mapped[str] = mapped_column(String(64))
     question_id: Mapped[str] = mapped_column(String(80))

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import insert_ignoring_conflicts
 from bot.storage.models import Answer, Grade, Member, PointEntry, ReviewItem, Round
+
+COUNTED_STATES = ("open", "revealing", "revealed")
 
 
 @dataclass(frozen=True)
@@ -118,38 +120,81 @@ class ProgressRepository:
 
     async def streaks(self, platform: str, workspace: str, user: str) -> dict[str, Streak]:
         """Return the member's streak in each channel with daily questions they answered."""
-        channels = (
-            (
-                await self.session.execute(
-                    select(Round.channel)
-                    .join(Answer, Answer.round_id == Round.id)
-                    .where(
-                        Round.platform == platform,
-                        Round.workspace == workspace,
-                        Round.kind == "daily",
-                        Answer.user == user,
-                    )
-                    .distinct()
-                )
-            )
-            .scalars()
-            .all()
-        )
-        result = {}
-        for channel in channels:
-            rows = await self.session.execute(
-                select(Round.state, Answer.id)
-                .outerjoin(Answer, (Answer.round_id == Round.id) & (Answer.user == user))
+        return (await self.streaks_of(platform, workspace, [user])).get(user, {})
+
+    async def streaks_of(self, platform: str, workspace: str, users: list[str]) -> dict[str, dict[str, Streak]]:
+        """Return each member's streak in each channel with daily questions they answered, in two queries.
+
+        The database numbers each channel's counted daily rounds newest first (`pos`) and groups a member's
+        answered rounds into runs of consecutive positions (gaps and islands), so only one row per run
+        comes back instead of every round of every channel.
+        """
+        if not users:
+            return {}
+        pairs = (
+            await self.session.execute(
+                select(Answer.user, Round.channel)
+                .join(Round, Round.id == Answer.round_id)
                 .where(
+                    Answer.platform == platform,
+                    Answer.workspace == workspace,
+                    Answer.user.in_(users),
                     Round.platform == platform,
                     Round.workspace == workspace,
-                    Round.channel == channel,
                     Round.kind == "daily",
-                    Round.state.in_(("open", "revealing", "revealed")),
                 )
-                .order_by(Round.number.desc())
+                .distinct()
             )
-            result[channel] = _streak([(state, answer_id is not None) for state, answer_id in rows])
+        ).all()
+        result: dict[str, dict[str, Streak]] = {}
+        for user, channel in pairs:
+            result.setdefault(user, {})[channel] = Streak(0, 0)
+        if not pairs:
+            return result
+        counted = (
+            Round.platform == platform,
+            Round.workspace == workspace,
+            Round.kind == "daily",
+            Round.state.in_(COUNTED_STATES),
+        )
+        channels = sorted({channel for _, channel in pairs})
+        # One row per counted round of these channels, then one per answer of these members to such a round.
+        marks = union_all(
+            select(Round.channel, Round.number, Round.state, null().label("user"), literal(1).label("is_round")).where(
+                *counted, Round.channel.in_(channels)
+            ),
+            select(Round.channel, Round.number, Round.state, Answer.user, literal(0).label("is_round"))
+            .join(Round, Round.id == Answer.round_id)
+            .where(Answer.platform == platform, Answer.workspace == workspace, Answer.user.in_(users), *counted),
+        ).subquery("marks")
+        # Newest first, a round before the answers to it: the running count of rounds is an answer's position.
+        order = (marks.c.number.desc(), marks.c.is_round.desc())
+        placed = select(
+            marks.c.channel,
+            marks.c.user,
+            marks.c.is_round,
+            func.sum(marks.c.is_round).over(partition_by=marks.c.channel, order_by=order, rows=(None, 0)).label("pos"),
+            func.first_value(marks.c.state).over(partition_by=marks.c.channel, order_by=order).label("newest"),
+        ).subquery("placed")
+        island = placed.c.pos - func.row_number().over(
+            partition_by=(placed.c.user, placed.c.channel), order_by=placed.c.pos
+        )
+        answered = (
+            select(placed.c.user, placed.c.channel, placed.c.pos, placed.c.newest, island.label("island"))
+            .where(placed.c.is_round == 0)
+            .subquery("answered")
+        )
+        runs = await self.session.execute(
+            select(
+                answered.c.user, answered.c.channel, answered.c.newest, func.count(), func.min(answered.c.pos)
+            ).group_by(answered.c.user, answered.c.channel, answered.c.island, answered.c.newest)
+        )
+        for user, channel, newest, length, top in runs:
+            streak = result[user][channel]
+            # The run is current when it reaches the newest round, or the one before it while the newest
+            # is still open (an open round nobody answered yet does not break a streak).
+            current = length if top == 1 or (top == 2 and newest == "open") else streak.current
+            result[user][channel] = Streak(current, max(streak.best, int(length)))
         return result
 
     async def add_grade(
@@ -177,16 +222,13 @@ class ProgressRepository:
 
     async def topic_scores(self, platform: str, workspace: str, user: str) -> dict[str, float]:
         """Return the member's average self-grade per topic (Nailed 1, Partly 0.5, Missed 0)."""
+        value = case((Grade.grade == "nailed", 1.0), (Grade.grade == "partly", 0.5), else_=0.0)
         rows = await self.session.execute(
-            select(Grade.topic, Grade.grade).where(
-                Grade.platform == platform, Grade.workspace == workspace, Grade.user == user
-            )
+            select(Grade.topic, func.sum(value), func.count())
+            .where(Grade.platform == platform, Grade.workspace == workspace, Grade.user == user)
+            .group_by(Grade.topic)
         )
-        value = {"nailed": 1.0, "partly": 0.5, "missed": 0.0}
-        totals: dict[str, list[float]] = {}
-        for topic, grade in rows:
-            totals.setdefault(topic, []).append(value.get(grade, 0.0))
-        return {topic: sum(v) / len(v) for topic, v in totals.items()}
+        return {topic: float(total) / count for topic, total, count in rows}
 
     async def review_item(self, platform: str, workspace: str, user: str, question_id: str) -> ReviewItem | None:
         """Return the member's review schedule for a question."""
@@ -249,21 +291,3 @@ class ProgressRepository:
             .order_by(ReviewItem.due_at)
             .limit(1)
         )
-
-
-def _streak(rounds_newest_first: list[tuple[str, bool]]) -> Streak:
-    """Count consecutive answered daily rounds; a still-open unanswered round does not break it."""
-    current = 0
-    counting = True
-    best = run = 0
-    for index, (state, answered) in enumerate(rounds_newest_first):
-        if answered:
-            run += 1
-            if counting:
-                current += 1
-        else:
-            if not (index == 0 and state == "open"):
-                counting = False
-            best = max(best, run)
-            run = 0
-    return Streak(current, max(best, run))

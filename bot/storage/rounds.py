@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage._sql import insert_ignoring_conflicts
+from bot.storage._sql import insert_new
 from bot.storage.models import Answer, PointEntry, Round, Upvote
 from bot.vocabulary import Place
 
@@ -37,22 +37,18 @@ class RoundRepository:
 
     async def asked_in_channel(self, place: Place) -> tuple[Counter[str], list[str]]:
         """Return how often each question was asked in the channel, and recent question ids (newest first)."""
-        rows = (
-            (
-                await self.session.execute(
-                    select(Round.question_id)
-                    .where(
-                        Round.platform == place.platform,
-                        Round.workspace == place.workspace,
-                        Round.channel == place.channel,
-                    )
-                    .order_by(Round.opened_at.desc(), Round.id.desc())
-                )
-            )
-            .scalars()
-            .all()
+        in_channel = (
+            Round.platform == place.platform,
+            Round.workspace == place.workspace,
+            Round.channel == place.channel,
         )
-        return Counter(rows), list(rows[:20])
+        counts = await self.session.execute(
+            select(Round.question_id, func.count()).where(*in_channel).group_by(Round.question_id)
+        )
+        recent = await self.session.scalars(
+            select(Round.question_id).where(*in_channel).order_by(Round.opened_at.desc(), Round.id.desc()).limit(20)
+        )
+        return Counter({question_id: int(n) for question_id, n in counts}), list(recent)
 
     async def next_daily_number(self, place: Place) -> int:
         """Return the number of the channel's next daily question."""
@@ -76,7 +72,7 @@ class RoundRepository:
     ) -> Round | None:
         """Claim the channel's daily round for `local_date`; None when another process has it."""
         number = await self.next_daily_number(place)
-        statement = insert_ignoring_conflicts(
+        round_id = await insert_new(
             self.session,
             Round,
             platform=place.platform,
@@ -90,8 +86,7 @@ class RoundRepository:
             claimed_at=now,
             opened_at=now,
             reveal_due_at=now + reveal_after,
-        ).returning(Round.id)
-        round_id = await self.session.scalar(statement)
+        )
         return None if round_id is None else await self.get(round_id)
 
     async def reclaim_stale_posting(self, now: datetime) -> list[Round]:
@@ -217,7 +212,7 @@ class RoundRepository:
         self, round_: Round, user: str, display_name: str, text: str, source: str, now: datetime
     ) -> Answer | None:
         """Store a member's answer; None when they already answered this round."""
-        statement = insert_ignoring_conflicts(
+        answer_id = await insert_new(
             self.session,
             Answer,
             round_id=round_.id,
@@ -228,8 +223,7 @@ class RoundRepository:
             text=text,
             source=source,
             created_at=now,
-        ).returning(Answer.id)
-        answer_id = await self.session.scalar(statement)
+        )
         return None if answer_id is None else await self.session.get(Answer, answer_id)
 
     async def set_answer_message(self, answer_id: int, message_id: str) -> None:
@@ -252,7 +246,7 @@ class RoundRepository:
 
     async def add_upvote(self, answer: Answer, voter: str, now: datetime) -> int | None:
         """Store an upvote; return how many the answer has, or None if this voter already voted."""
-        statement = insert_ignoring_conflicts(
+        upvote_id = await insert_new(
             self.session,
             Upvote,
             platform=answer.platform,
@@ -260,8 +254,8 @@ class RoundRepository:
             answer_id=answer.id,
             voter=voter,
             created_at=now,
-        ).returning(Upvote.id)
-        if await self.session.scalar(statement) is None:
+        )
+        if upvote_id is None:
             return None
         count = await self.session.scalar(select(func.count()).where(Upvote.answer_id == answer.id))
         return int(count or 0)
@@ -280,7 +274,7 @@ class RoundRepository:
 
     async def award(self, round_: Round, user: str, amount: int, reason: str, ref: str, now: datetime) -> bool:
         """Give points once per `ref`; False when they were already given."""
-        statement = insert_ignoring_conflicts(
+        entry_id = await insert_new(
             self.session,
             PointEntry,
             platform=round_.platform,
@@ -290,5 +284,5 @@ class RoundRepository:
             reason=reason,
             ref=ref,
             created_at=now,
-        ).returning(PointEntry.id)
-        return await self.session.scalar(statement) is not None
+        )
+        return entry_id is not None

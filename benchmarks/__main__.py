@@ -1,0 +1,203 @@
+"""`scripts/bench`: generate (or reuse) the history, run every benchmark, print a table, write JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from benchmarks import history
+from benchmarks.latency import run_latency
+from benchmarks.scale import FULL, QUICK, Scale
+from bot.content.bank import load_bank
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PG = os.environ.get(
+    "MLQ_BENCH_POSTGRES_URL", os.environ.get("MLQ_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+)
+TARGETS = {"rss_mb": 200.0, "startup_s": 2.0}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on (from /proc/cpuinfo and /proc/meminfo, as `free` reads it)."""
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    models = [line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")]
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    total_kb = next((int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemTotal:")), 0)
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": models[0] if models else platform.processor(),
+        "memory_gb": round(total_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+    }
+
+
+async def postgres_answers(url: str) -> str | None:
+    try:
+        connection = await asyncpg.connect(history.asyncpg_dsn(url), timeout=3)
+        version = await connection.fetchval("SHOW server_version")
+        await connection.close()
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        log(f"PostgreSQL at {url} does not answer ({type(exc).__name__}: {exc}); its benchmarks are skipped")
+        return None
+    return str(version)
+
+
+def serve(url: str) -> dict[str, Any]:
+    """Run one serving process (benchmarks.serve) and return what it measured."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MLQ_LOG_LEVEL": "WARNING"}
+    env.pop("DATABASE_URL", None)
+    spawned = time.time()
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.serve", url, repr(spawned)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the serving process failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+async def bench_backend(name: str, url: str, bank: Any, calls: int, warmup: int) -> dict[str, Any]:
+    log(f"{name}: core latency, {calls} calls per command after {warmup} warm-up calls")
+    latency = await run_latency(url, bank, calls, warmup, log)
+    log(f"{name}: serving process (start-up, memory, sweep of every due channel)")
+    served = await asyncio.to_thread(serve, url)
+    sweep = served["sweep"]
+    log(
+        f"  ready in {served['spawn_to_ready_s']} s, RSS {served['rss_ready_mb']} MB, "
+        f"{served['peak_rss_mb']} MB at peak; "
+        f"sweep posted {sweep['posted']} and revealed {sweep['revealed']} in {sweep['seconds']} s "
+        f"({sweep['ms_per_posted_channel']} ms per posted channel, {sweep['calls_until_idle']} sweep calls)"
+    )
+    return {"latency": latency, "serve": served}
+
+
+def table(results: dict[str, Any]) -> str:
+    """Render the figures as a Markdown table (also pasted into docs/BENCHMARKS.md)."""
+    backends = [b for b in ("sqlite", "postgresql") if b in results["backends"]]
+    head = "| command | " + " | ".join(f"{b} p50 ms | {b} p99 ms" for b in backends) + " | target p99 |"
+    lines = [head, "|---|" + "---:|---:|" * len(backends) + "---:|"]
+    first = results["backends"][backends[0]]["latency"]
+    for command, figures in first.items():
+        cells = []
+        for b in backends:
+            f = results["backends"][b]["latency"][command]
+            mark = "" if f["meets_target"] else " ✗"
+            cells.append(f"{f['p50_ms']:.2f} | {f['p99_ms']:.2f}{mark}")
+        lines.append(f"| {command} | " + " | ".join(cells) + f" | ≤ {figures['target_p99_ms']:.0f} |")
+    lines.append("")
+    lines.append("| serving process | " + " | ".join(backends) + " | target |")
+    lines.append("|---|" + "---:|" * len(backends) + "---:|")
+
+    def row(label: str, pick: Any, target: str = "") -> None:
+        lines.append(
+            f"| {label} | "
+            + " | ".join(str(pick(results["backends"][b]["serve"])) for b in backends)
+            + f" | {target} |"
+        )
+
+    row("start to ready (s)", lambda s: s["spawn_to_ready_s"], "≤ 2 (SQLite)")
+    row(
+        "… of which imports / bank / database+core (s)",
+        lambda s: f"{s['imports_s']} / {s['bank_load_s']} / {s['database_and_core_s']}",
+    )
+    row("RSS when ready (MB)", lambda s: s["rss_ready_mb"])
+    row("peak RSS, sweep included (MB)", lambda s: s["peak_rss_mb"], "≤ 200")
+    row("due channels posted / revealed", lambda s: f"{s['sweep']['posted']} / {s['sweep']['revealed']}")
+    row("posted twice / skipped", lambda s: f"{s['sweep']['channels_posted_twice']} / {s['sweep']['channels_skipped']}")
+    row("sweep calls until idle", lambda s: s["sweep"]["calls_until_idle"])
+    row("sweep time (s)", lambda s: s["sweep"]["seconds"])
+    row("core time per posted channel (ms)", lambda s: s["sweep"]["ms_per_posted_channel"])
+    return "\n".join(lines)
+
+
+async def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a small history and fewer calls (under a minute)")
+    parser.add_argument("--calls", type=int, help="measured calls per command (default 1000; 100 with --quick)")
+    parser.add_argument("--postgres-url", default=DEFAULT_PG, help="a PostgreSQL server to create databases on")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench-results", help="where to cache and write")
+    args = parser.parse_args(argv)
+    scale: Scale = QUICK if args.quick else FULL
+    calls = args.calls or (100 if args.quick else 1000)
+    warmup = max(20, calls // 20)
+    args.results.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    log(f"scale: {scale.name}{' (--quick: a smaller history than the issue asks for)' if args.quick else ''}: "
+        f"{scale.describe()}")  # fmt: skip
+
+    plan_box: list[history.Plan] = []
+    backends: dict[str, str] = {}
+    generation: dict[str, Any] = {}
+    cached, meta = await asyncio.to_thread(history.ensure_sqlite, scale, args.results, plan_box, log)
+    generation["sqlite"] = meta
+    pg_version = None if args.no_postgres else await postgres_answers(args.postgres_url)
+    pg_cached = None
+    if pg_version:
+        pg_cached, meta = await history.ensure_postgres(scale, args.postgres_url, plan_box, log)
+        generation["postgresql"] = meta
+    plan_box.clear()
+
+    bank = load_bank()
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "scripts/bench" + (" --quick" if args.quick else ""),
+        "scale": {"name": scale.name, "description": scale.describe(), **scale.__dict__},
+        "machine": machine(),
+        "postgresql_version": pg_version,
+        "generation": generation,
+        "calls_per_command": calls,
+        "warmup_calls": warmup,
+        "targets": {"p99_ms": {"leaderboards": 50, "other commands": 10}, **TARGETS},
+        "backends": {},
+        "not_yet_measured": [
+            "Slack and Discord side by side (needs the adapters being written)",
+            "daily fan-out into rate-limited platform fakes (same)",
+        ],
+    }
+    log("sqlite: copying the cached history to a scratch file")
+    work = history.sqlite_work_copy(cached, args.results)
+    backends["sqlite"] = f"sqlite:///{work}"
+    if pg_cached:
+        log("postgresql: cloning the cached history database")
+        backends["postgresql"] = await history.postgres_work_copy(args.postgres_url, pg_cached)
+    try:
+        for name, url in backends.items():
+            results["backends"][name] = await bench_backend(name, url, bank, calls, warmup)
+    finally:
+        if pg_cached:
+            await history.drop_postgres(args.postgres_url)
+        await asyncio.to_thread(history.remove_sqlite, work)
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    rendered = table(results)
+    results["table_markdown"] = rendered
+    out = args.results / ("latest-quick.json" if args.quick else "latest.json")
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(rendered)
+    print(f"\n{scale.name} scale, {results['seconds']} s in all; figures written to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1:])))
