@@ -100,7 +100,7 @@ async def start_platforms(settings: Settings, db: Database, bank: Bank, clock: C
         await stop.wait()
     finally:
         if ticker is not None:
-            ticker.shutdown(wait=False)
+            await ticker.stop()
         for adapter in reversed(started):
             await adapter.close()
         log.info("stopped")

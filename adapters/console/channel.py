@@ -227,6 +227,6 @@ async def play(settings: Settings, speed: float | None = None, user: str = "you"
                 await core.sweep()
     finally:
         if ticker is not None:
-            ticker.shutdown(wait=False)
+            await ticker.stop()
         await db.dispose()
     return 0
