@@ -116,19 +116,15 @@ class Daily:
     async def post_due(self) -> tuple[int, int]:
         """Post the daily rounds whose time has come; return (posted, failed)."""
         now = self.s.clock.now()
-        posted = failed = 0
         async with self.s.db.session() as session:
             due = await ScheduleRepository(session).due(now)
-            stale = await RoundRepository(session).reclaim_stale_posting(now)
-        for round_ in stale:
-            ok = await self._publish(round_, None)
-            posted, failed = posted + ok, failed + (not ok)
+            claimed = await RoundRepository(session).reclaim_stale_posting(now)
         for schedule in due:
-            claimed = await self._claim(schedule, now)
-            if claimed is not None:
-                ok = await self._publish(claimed, schedule)
-                posted, failed = posted + ok, failed + (not ok)
-        return posted, failed
+            round_ = await self._claim(schedule, now)
+            if round_ is not None:
+                claimed.append(round_)
+        results = [await self._publish(round_) for round_ in claimed]
+        return results.count(True), results.count(False)
 
     async def _claim(self, schedule: Schedule, now: datetime) -> Round | None:
         """Claim today's round of a due schedule and move the schedule to its next day."""
@@ -156,7 +152,7 @@ class Daily:
             reveal_after = timedelta(seconds=schedule.reveal_after_s)
             return await rounds.claim_daily(place, local_date, question.id, now, reveal_after)
 
-    async def _publish(self, round_: Round, schedule: Schedule | None) -> bool:
+    async def _publish(self, round_: Round) -> bool:
         """Post a claimed daily round and open its thread; pause the schedule if the platform refuses."""
         catalogue = await self.s.catalogue(round_.platform, round_.workspace)
         question = catalogue.get(round_.question_id)
@@ -170,7 +166,7 @@ class Daily:
         try:
             sent = await self.s.outbound.post(place, post)
         except PlatformRefusedError as exc:
-            await self._refused(round_, schedule, exc.reason)
+            await self._refused(round_, exc.reason)
             return False
         thread: str | None = None
         try:
@@ -186,7 +182,7 @@ class Daily:
         log.info("posted daily round %s (#%s) in %s", round_.id, round_.number, place.channel)
         return True
 
-    async def _refused(self, round_: Round, schedule: Schedule | None, reason: str) -> None:
+    async def _refused(self, round_: Round, reason: str) -> None:
         now = self.s.clock.now()
         place = Place(round_.platform, round_.workspace, round_.channel)
         async with self.s.db.session() as session:

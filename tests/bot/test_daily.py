@@ -27,6 +27,12 @@ def process(database_url: str, bank: Bank, clock: FixedClock, outbound: Recordin
     return Core(services)
 
 
+async def schedule_at_nine_utc(core: Core, clock: FixedClock, place: Place, admin: Actor) -> None:
+    """At 07:00 UTC on Monday 2026-11-23, schedule the channel's daily question for 09:00 UTC, revealed after 1h."""
+    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+    await core.command("/mlquestion schedule set #C-study 09:00 UTC 1h", admin, place)
+
+
 async def test_racing_sweepers_post_and_reveal_exactly_once(
     database_url: str, bank: Bank, clock: FixedClock, admin: Actor
 ) -> None:
@@ -78,8 +84,7 @@ async def test_a_restart_during_the_discussion_still_reveals_once(
 async def test_after_days_of_downtime_one_post_not_one_per_missed_day(
     core: Core, db: Database, clock: FixedClock, outbound: RecordingOutbound, place: Place, admin: Actor
 ) -> None:
-    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
-    await core.command("/mlquestion schedule set #C-study 09:00 UTC 1h", admin, place)
+    await schedule_at_nine_utc(core, clock, place, admin)
     clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
     report = await core.sweep()
     assert report.posted == 1
@@ -125,8 +130,7 @@ def test_wall_time_in_a_dst_gap_and_overlap() -> None:
 async def test_a_refused_post_pauses_the_schedule_and_tells_admins_once(
     core: Core, clock: FixedClock, outbound: RecordingOutbound, place: Place, admin: Actor
 ) -> None:
-    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
-    await core.command("/mlquestion schedule set #C-study 09:00 UTC 1h", admin, place)
+    await schedule_at_nine_utc(core, clock, place, admin)
     outbound.refuse["C-study"] = "missing access"
     clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     report = await core.sweep()
@@ -151,8 +155,7 @@ async def test_a_refused_post_pauses_the_schedule_and_tells_admins_once(
 async def test_an_unusable_thread_sends_the_reveal_to_the_channel(
     core: Core, clock: FixedClock, outbound: RecordingOutbound, place: Place, admin: Actor
 ) -> None:
-    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
-    await core.command("/mlquestion schedule set #C-study 09:00 UTC 1h", admin, place)
+    await schedule_at_nine_utc(core, clock, place, admin)
     clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     await core.sweep()
     thread = outbound.posts("question")[0].message_id
@@ -166,8 +169,7 @@ async def test_an_unusable_thread_sends_the_reveal_to_the_channel(
 async def test_a_poster_that_died_mid_post_is_taken_over_after_its_lease(
     core: Core, db: Database, clock: FixedClock, outbound: RecordingOutbound, place: Place, admin: Actor
 ) -> None:
-    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
-    await core.command("/mlquestion schedule set #C-study 09:00 UTC 1h", admin, place)
+    await schedule_at_nine_utc(core, clock, place, admin)
     clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     outbound.refuse_threads = False
     # Claim without posting, as a process that crashed right after claiming would leave it.
