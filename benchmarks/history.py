@@ -34,6 +34,9 @@ from bot.storage.database import upgrade
 from bot.timing import next_occurrence
 
 Row = tuple[Any, ...]
+# The schema the rows below are written for. The history is loaded at this revision, then upgraded to the
+# newest like any deployment: later migrations fill what they derive from it (0003: the streaks table).
+LOADED_REVISION = "0002"
 CHUNK = 50_000
 ZONES = (
     "UTC",
@@ -320,9 +323,9 @@ def make_plan(scale: Scale) -> Plan:
 
 
 def write_sqlite(plan: Plan, path: Path) -> dict[str, int]:
-    """Create the schema with Alembic at `path`, then bulk-insert every table."""
+    """Create the schema with Alembic at `path` (at LOADED_REVISION), then bulk-insert every table."""
     path.unlink(missing_ok=True)
-    upgrade(f"sqlite:///{path}")
+    upgrade(f"sqlite:///{path}", LOADED_REVISION)
     counts: dict[str, int] = {}
     connection = sqlite3.connect(path)
     try:
@@ -368,8 +371,8 @@ def _text_line(row: Row) -> bytes:
 
 
 async def write_postgres(plan: Plan, url: str) -> dict[str, int]:
-    """Create the schema with Alembic in the (empty) database at `url`, then COPY every table."""
-    await asyncio.to_thread(upgrade, url)
+    """Create the schema with Alembic in the (empty) database at `url` (at LOADED_REVISION), then COPY every table."""
+    await asyncio.to_thread(upgrade, url, LOADED_REVISION)
     counts: dict[str, int] = {}
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
@@ -435,7 +438,7 @@ def ensure_sqlite(scale: Scale, results: Path, plan_box: list[Plan], log: Any) -
         meta_path.write_text(json.dumps(meta))
         meta["cached"] = False
         log(f"  SQLite history written in {meta['seconds']} s ({meta['bytes'] / 1e9:.2f} GB)")
-    # Bring an older cache up to the current migrations, as `mlquestion db upgrade` would.
+    # Bring the history (or an older cache) up to the current migrations, as `mlquestion db upgrade` would.
     upgrade(f"sqlite:///{path}")
     return path, meta
 

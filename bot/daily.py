@@ -7,7 +7,9 @@ the reveal. Running them twice, in two processes, or late after a restart is saf
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -27,6 +29,8 @@ from bot.vocabulary import Place
 log = logging.getLogger(__name__)
 MIN_REVEAL_AFTER = timedelta(minutes=1)
 DISCORD_ARCHIVE_MINUTES = (60, 1440, 4320, 10080)
+BATCH = 500  # due schedules (or reveals) read per query; a sweep reads batches until none is left
+PUBLISHING = 64  # rounds posted (or revealed) at once; the adapters' paced queues set the real pace
 
 
 @dataclass(frozen=True)
@@ -114,17 +118,35 @@ class Daily:
         return SweepReport(posted, revealed, failed)
 
     async def post_due(self) -> tuple[int, int]:
-        """Post the daily rounds whose time has come; return (posted, failed)."""
+        """Post the daily rounds whose time has come; return (posted, failed).
+
+        Due schedules are claimed batch after batch until none is left, and each claimed round is posted
+        as soon as it is claimed, up to PUBLISHING at a time: the platforms' paced queues, not this loop,
+        set the pace of a fan-out to thousands of channels.
+        """
         now = self.s.clock.now()
         async with self.s.db.session() as session:
-            due = await ScheduleRepository(session).due(now)
-            claimed = await RoundRepository(session).reclaim_stale_posting(now)
-        for schedule in due:
-            round_ = await self._claim(schedule, now)
-            if round_ is not None:
-                claimed.append(round_)
-        results = [await self._publish(round_) for round_ in claimed]
-        return results.count(True), results.count(False)
+            stale = await RoundRepository(session).reclaim_stale_posting(now)
+        publishing = Publishing(self._publish)
+        for round_ in stale:
+            await publishing.add(round_)
+        seen: set[int] = set()
+        while True:
+            async with self.s.db.session() as session:
+                due = [s for s in await ScheduleRepository(session).due(now, limit=BATCH) if s.id not in seen]
+            if not due:
+                break
+            for schedule in due:
+                seen.add(schedule.id)
+                try:
+                    claimed = await self._claim(schedule, now)
+                except Exception:  # one broken schedule must not stop the others
+                    log.exception("could not claim the daily round of schedule %s", schedule.id)
+                    publishing.failed += 1
+                    continue
+                if claimed is not None:
+                    await publishing.add(claimed)
+        return await publishing.done()
 
     async def _claim(self, schedule: Schedule, now: datetime) -> Round | None:
         """Claim today's round of a due schedule and move the schedule to its next day."""
@@ -194,21 +216,73 @@ class Daily:
         log.warning("daily post in %s refused (%s); schedule paused", place.channel, reason)
 
     async def reveal_due(self) -> int:
-        """Reveal every daily round whose discussion is over."""
+        """Reveal every daily round whose discussion is over (batch after batch, several at a time)."""
         now = self.s.clock.now()
-        async with self.s.db.session() as session:
-            due = await RoundRepository(session).due_reveals(now)
-        revealed = 0
-        for round_ in due:
+        revealing = Publishing(self._reveal)
+        seen: set[int] = set()
+        while True:
             async with self.s.db.session() as session:
-                claimed = await RoundRepository(session).claim_reveal(round_, now)
-            if not claimed:
-                continue
-            try:
-                await self.rounds.post_reveal(round_)
-                revealed += 1
-            except PlatformRefusedError as exc:
-                log.warning("reveal of round %s refused: %s", round_.id, exc.reason)
+                due = [r for r in await RoundRepository(session).due_reveals(now, limit=BATCH) if r.id not in seen]
+            if not due:
+                break
+            for round_ in due:
+                seen.add(round_.id)
                 async with self.s.db.session() as session:
-                    await RoundRepository(session).mark_revealed(round_.id, now)
+                    claimed = await RoundRepository(session).claim_reveal(round_, now)
+                if claimed:
+                    await revealing.add(round_)
+        revealed, _ = await revealing.done()
         return revealed
+
+    async def _reveal(self, round_: Round) -> bool:
+        try:
+            await self.rounds.post_reveal(round_)
+        except PlatformRefusedError as exc:
+            log.warning("reveal of round %s refused: %s", round_.id, exc.reason)
+            async with self.s.db.session() as session:
+                await RoundRepository(session).mark_revealed(round_.id, self.s.clock.now())
+            return False
+        return True
+
+
+class Publishing:
+    """Run one coroutine per round, at most PUBLISHING at once, and tally the outcomes.
+
+    `add` waits while PUBLISHING are running, so claiming never runs far ahead of posting. A round whose
+    post fails with an unexpected error is counted as failed and logged; it stays claimed and is taken
+    over after the claim's lease (see `RoundRepository.reclaim_stale_posting`).
+    """
+
+    def __init__(self, work: Callable[[Round], Awaitable[bool]]) -> None:
+        self.work = work
+        self.slots = asyncio.Semaphore(PUBLISHING)
+        self.tasks: set[asyncio.Task[bool]] = set()
+        self.succeeded = 0
+        self.failed = 0
+
+    async def add(self, round_: Round) -> None:
+        """Start working on a round once a slot is free."""
+        await self.slots.acquire()
+        task = asyncio.create_task(self._run(round_))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _run(self, round_: Round) -> bool:
+        try:
+            ok = await self.work(round_)
+        except Exception:
+            log.exception("round %s: posting failed; it is retried after the claim's lease", round_.id)
+            ok = False
+        finally:
+            self.slots.release()
+        if ok:
+            self.succeeded += 1
+        else:
+            self.failed += 1
+        return ok
+
+    async def done(self) -> tuple[int, int]:
+        """Wait for every started round; return (succeeded, failed)."""
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks))
+        return self.succeeded, self.failed

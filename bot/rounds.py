@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import posts, scoring
 from bot.catalogue import Catalogue
 from bot.commands.context import Services
@@ -61,10 +63,11 @@ class Rounds:
         if not candidates:
             wanted = " ".join(filter(None, [",".join(topics), difficulty.value if difficulty else ""]))
             raise NoQuestionsError(f"No question matches `{wanted}`. Try another difficulty or `/mlquestion topics`.")
-        async with self.s.db.session() as session:
+        async with self.s.db.session() as session:  # one transaction: what the channel saw, then the new round
             asked, recent = await RoundRepository(session).asked_in_channel(place)
-        question = pick(candidates, asked, recent, catalogue.topic_of, self.s.rng)
-        return await self._open(actor, place, question, catalogue)
+            question = pick(candidates, asked, recent, catalogue.topic_of, self.s.rng)
+            round_ = await self._record(session, actor, place, question)
+        return self._served(round_, question, catalogue)
 
     async def serve_by_id(self, actor: Actor, place: Place, question_id: str) -> Outcome:
         """Serve one question by its id."""
@@ -74,17 +77,20 @@ class Rounds:
             raise UnknownQuestionError(
                 f"There is no question `{question_id}`. Ids look like `cnn-max-pooling`; every question shows its id."
             )
-        return await self._open(actor, place, question, catalogue)
-
-    async def _open(self, actor: Actor, place: Place, question: Question, catalogue: Catalogue) -> Outcome:
-        now = self.s.clock.now()
         async with self.s.db.session() as session:
-            await ProgressRepository(session).remember_member(
-                place.platform, place.workspace, actor.user, actor.display_name, now
-            )
-            round_ = await RoundRepository(session).open_on_demand(
-                place.in_thread(None), question.id, actor.user, now, self.s.default_reveal_after
-            )
+            round_ = await self._record(session, actor, place, question)
+        return self._served(round_, question, catalogue)
+
+    async def _record(self, session: AsyncSession, actor: Actor, place: Place, question: Question) -> Round:
+        now = self.s.clock.now()
+        await ProgressRepository(session).remember_member(
+            place.platform, place.workspace, actor.user, actor.display_name, now
+        )
+        return await RoundRepository(session).open_on_demand(
+            place.in_thread(None), question.id, actor.user, now, self.s.default_reveal_after
+        )
+
+    def _served(self, round_: Round, question: Question, catalogue: Catalogue) -> Outcome:
         name = catalogue.bank.topic_name(question.topic)
         return Outcome.of(Reply(posts.question_post(question, name, round_.id, None)))
 
@@ -120,12 +126,16 @@ class Rounds:
             raise UsageError("Your answer was empty. Press Answer again and write it.")
         if len(text) > MAX_ANSWER_CHARS:
             raise UsageError(f"Answers can be {MAX_ANSWER_CHARS} characters at most; yours has {len(text)}.{keep}")
-        round_ = await self.round(round_id)
-        if round_.state in ("revealing", "revealed", "failed"):
-            raise RoundClosedError(f"The model answer is already out, so this answer was not counted.{keep}")
+        if not round_id.isdigit():
+            raise UsageError("This button is not valid any more.")
         now = self.s.clock.now()
-        async with self.s.db.session() as session:
+        async with self.s.db.session() as session:  # one transaction: the round, the answer, the points
             repo = RoundRepository(session)
+            round_ = await repo.get(int(round_id))
+            if round_ is None:
+                raise UsageError(f"This question no longer exists.{keep}")
+            if round_.state in ("revealing", "revealed", "failed"):
+                raise RoundClosedError(f"The model answer is already out, so this answer was not counted.{keep}")
             await ProgressRepository(session).remember_member(
                 round_.platform, round_.workspace, actor.user, actor.display_name, now
             )

@@ -69,6 +69,7 @@ async def submit_question(ctx: Context, values: Mapping[str, str]) -> Outcome:
                 created_at=now,
             )
         )
+    ctx.services.forget_catalogue(actor.platform, actor.workspace)
     body = f"`{question_id}` is in this workspace's bank. Ask it with `/mlquestion show {question_id}`."
     return Outcome.of(Reply(posts.info("Question added", body), private=True))
 

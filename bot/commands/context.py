@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.catalogue import Catalogue
@@ -26,11 +27,25 @@ class Services:
     outbound: Outbound
     rng: random.Random
     default_reveal_after: timedelta = timedelta(hours=8)
+    # How long a workspace's catalogue is reused before its own questions are read again. This process
+    # forgets it at once when it adds a question; other processes see the question within this time.
+    catalogue_lifetime: float = 30.0
+    _catalogues: dict[tuple[str, str], tuple[float, Catalogue]] = field(default_factory=dict, repr=False)
 
     async def catalogue(self, platform: str, workspace: str) -> Catalogue:
-        """Return the workspace's questions (the bank plus its own)."""
+        """Return the workspace's questions (the bank plus its own), read at most once per lifetime."""
+        key = (platform, workspace)
+        cached = self._catalogues.get(key)
+        if cached is not None and time.monotonic() < cached[0]:
+            return cached[1]
         async with self.db.session() as session:
-            return await Catalogue.load(self.bank, LibraryRepository(session), platform, workspace)
+            catalogue = await Catalogue.load(self.bank, LibraryRepository(session), platform, workspace)
+        self._catalogues[key] = (time.monotonic() + self.catalogue_lifetime, catalogue)
+        return catalogue
+
+    def forget_catalogue(self, platform: str, workspace: str) -> None:
+        """Drop the workspace's cached catalogue (after its admins added a question)."""
+        self._catalogues.pop((platform, workspace), None)
 
 
 @dataclass(frozen=True)

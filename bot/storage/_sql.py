@@ -8,11 +8,29 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-def insert_ignoring_conflicts(session: AsyncSession, model: Any, **values: Any) -> Any:
-    """Return an INSERT of `values` that does nothing when a unique key already holds them."""
+def _insert(session: AsyncSession, model: Any, values: dict[str, Any]) -> Any:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).values(**values).on_conflict_do_nothing()
+    return insert(model).values(**values)
+
+
+def insert_ignoring_conflicts(session: AsyncSession, model: Any, **values: Any) -> Any:
+    """Return an INSERT of `values` that does nothing when a unique key already holds them."""
+    return _insert(session, model, values).on_conflict_do_nothing()
+
+
+def insert_or_update(
+    session: AsyncSession, model: Any, keys: list[str], update: list[str], when: Any, **values: Any
+) -> Any:
+    """Return an INSERT of `values` that, when the unique `keys` already hold a row, updates its `update`
+    columns to the new values where `when(table, excluded)` holds (one statement, no read first)."""
+    statement = _insert(session, model, values)
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={column: excluded[column] for column in update},
+        where=when(model.__table__.c, excluded),
+    )
 
 
 async def insert_new(session: AsyncSession, model: Any, **values: Any) -> int | None:

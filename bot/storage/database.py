@@ -31,9 +31,9 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str) -> None:
-    """Apply every migration to the database at `url` (blocking; runs its own event loop)."""
-    command.upgrade(alembic_config(url), "head")
+def upgrade(url: str, revision: str = "head") -> None:
+    """Apply the migrations up to `revision` (all of them by default) to the database at `url` (blocking)."""
+    command.upgrade(alembic_config(url), revision)
 
 
 async def upgrade_async(url: str) -> None:

@@ -143,6 +143,24 @@ class Answer(Scoped, Base):
     created_at: Mapped[datetime]
 
 
+class MemberStreak(Scoped, Base):
+    """A member's latest run of answered daily rounds in one channel, kept up to date as they answer.
+
+    `current_run` is the length of the run that ends at round `last_number`; it is the member's current
+    streak while `last_number` is the channel's newest counted round (or the one before it while the
+    newest is still open). `best_run` is their longest run there.
+    """
+
+    __tablename__ = "streaks"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "user", "channel"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64))
+    current_run: Mapped[int]
+    best_run: Mapped[int]
+    last_number: Mapped[int]
+
+
 class Upvote(Scoped, Base):
     """One member's upvote on another member's answer."""
 

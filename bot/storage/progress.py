@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, func, literal, null, select, union_all
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage._sql import insert_ignoring_conflicts
-from bot.storage.models import Answer, Grade, Member, PointEntry, ReviewItem, Round
+from bot.storage._sql import insert_ignoring_conflicts, insert_or_update
+from bot.storage.models import Answer, Grade, Member, MemberStreak, PointEntry, ReviewItem, Round
 
-COUNTED_STATES = ("open", "revealing", "revealed")
+# A daily round counts for streaks once it is being posted; a newest round that is still pending (posting
+# or open) and not answered yet does not break a streak.
+COUNTED_STATES = ("posting", "open", "revealing", "revealed")
+PENDING_STATES = ("posting", "open")
+
+
+def _counted(platform: Any, workspace: Any, channel: Any) -> tuple[Any, ...]:
+    """Return the conditions of a channel's counted daily rounds (they follow `ix_rounds_daily`)."""
+    return (
+        Round.platform == platform,
+        Round.workspace == workspace,
+        Round.channel == channel,
+        Round.kind == "daily",
+        Round.state.in_(COUNTED_STATES),
+    )
 
 
 @dataclass(frozen=True)
@@ -39,25 +54,21 @@ class ProgressRepository:
         self.session = session
 
     async def remember_member(self, platform: str, workspace: str, user: str, display_name: str, now: datetime) -> None:
-        """Keep the member's latest display name for leaderboards."""
-        member = await self.session.scalar(
-            select(Member).where(Member.platform == platform, Member.workspace == workspace, Member.user == user)
-        )
-        if member is None:
-            await self.session.execute(
-                insert_ignoring_conflicts(
-                    self.session,
-                    Member,
-                    platform=platform,
-                    workspace=workspace,
-                    user=user,
-                    display_name=display_name[:100],
-                    updated_at=now,
-                )
+        """Keep the member's latest display name for leaderboards (one upsert; an empty name changes nothing)."""
+        await self.session.execute(
+            insert_or_update(
+                self.session,
+                Member,
+                ["platform", "workspace", "user"],
+                ["display_name", "updated_at"],
+                lambda row, new: (new.display_name != "") & (row.display_name != new.display_name),
+                platform=platform,
+                workspace=workspace,
+                user=user,
+                display_name=display_name[:100],
+                updated_at=now,
             )
-        elif member.display_name != display_name and display_name:
-            member.display_name = display_name[:100]
-            member.updated_at = now
+        )
 
     async def display_name(self, platform: str, workspace: str, user: str) -> str | None:
         """Return the member's last known display name."""
@@ -123,79 +134,113 @@ class ProgressRepository:
         return (await self.streaks_of(platform, workspace, [user])).get(user, {})
 
     async def streaks_of(self, platform: str, workspace: str, users: list[str]) -> dict[str, dict[str, Streak]]:
-        """Return each member's streak in each channel with daily questions they answered, in two queries.
+        """Return each member's streak in each channel with daily questions they answered, in one query.
 
-        The database numbers each channel's counted daily rounds newest first (`pos`) and groups a member's
-        answered rounds into runs of consecutive positions (gaps and islands), so only one row per run
-        comes back instead of every round of every channel.
+        The `streaks` table holds each member's latest run per channel (kept by `record_daily_answer`); the
+        run is current while it ends at the channel's newest counted round, or at the one before it while
+        the newest is still pending (a round nobody answered yet does not break a streak). The newest two
+        rounds come from short backwards walks of `ix_rounds_daily`, one per streak row.
         """
         if not users:
             return {}
-        pairs = (
-            await self.session.execute(
-                select(Answer.user, Round.channel)
-                .join(Round, Round.id == Answer.round_id)
-                .where(
-                    Answer.platform == platform,
-                    Answer.workspace == workspace,
-                    Answer.user.in_(users),
-                    Round.platform == platform,
-                    Round.workspace == workspace,
-                    Round.kind == "daily",
-                )
-                .distinct()
+
+        def newest(column: Any, offset: int) -> Any:
+            return (
+                select(column)
+                .where(*_counted(MemberStreak.platform, MemberStreak.workspace, MemberStreak.channel))
+                .order_by(Round.number.desc())
+                .limit(1)
+                .offset(offset)
+                .correlate(MemberStreak)
+                .scalar_subquery()
             )
-        ).all()
-        result: dict[str, dict[str, Streak]] = {}
-        for user, channel in pairs:
-            result.setdefault(user, {})[channel] = Streak(0, 0)
-        if not pairs:
-            return result
-        counted = (
-            Round.platform == platform,
-            Round.workspace == workspace,
-            Round.kind == "daily",
-            Round.state.in_(COUNTED_STATES),
-        )
-        channels = sorted({channel for _, channel in pairs})
-        # One row per counted round of these channels, then one per answer of these members to such a round.
-        marks = union_all(
-            select(Round.channel, Round.number, Round.state, null().label("user"), literal(1).label("is_round")).where(
-                *counted, Round.channel.in_(channels)
-            ),
-            select(Round.channel, Round.number, Round.state, Answer.user, literal(0).label("is_round"))
-            .join(Round, Round.id == Answer.round_id)
-            .where(Answer.platform == platform, Answer.workspace == workspace, Answer.user.in_(users), *counted),
-        ).subquery("marks")
-        # Newest first, a round before the answers to it: the running count of rounds is an answer's position.
-        order = (marks.c.number.desc(), marks.c.is_round.desc())
-        placed = select(
-            marks.c.channel,
-            marks.c.user,
-            marks.c.is_round,
-            func.sum(marks.c.is_round).over(partition_by=marks.c.channel, order_by=order, rows=(None, 0)).label("pos"),
-            func.first_value(marks.c.state).over(partition_by=marks.c.channel, order_by=order).label("newest"),
-        ).subquery("placed")
-        island = placed.c.pos - func.row_number().over(
-            partition_by=(placed.c.user, placed.c.channel), order_by=placed.c.pos
-        )
-        answered = (
-            select(placed.c.user, placed.c.channel, placed.c.pos, placed.c.newest, island.label("island"))
-            .where(placed.c.is_round == 0)
-            .subquery("answered")
-        )
-        runs = await self.session.execute(
+
+        rows = await self.session.execute(
             select(
-                answered.c.user, answered.c.channel, answered.c.newest, func.count(), func.min(answered.c.pos)
-            ).group_by(answered.c.user, answered.c.channel, answered.c.island, answered.c.newest)
+                MemberStreak.user,
+                MemberStreak.channel,
+                MemberStreak.current_run,
+                MemberStreak.best_run,
+                MemberStreak.last_number,
+                newest(Round.number, 0),
+                newest(Round.state, 0),
+                newest(Round.number, 1),
+            ).where(
+                MemberStreak.platform == platform,
+                MemberStreak.workspace == workspace,
+                MemberStreak.user.in_(users),
+            )
         )
-        for user, channel, newest, length, top in runs:
-            streak = result[user][channel]
-            # The run is current when it reaches the newest round, or the one before it while the newest
-            # is still open (an open round nobody answered yet does not break a streak).
-            current = length if top == 1 or (top == 2 and newest == "open") else streak.current
-            result[user][channel] = Streak(current, max(streak.best, int(length)))
+        result: dict[str, dict[str, Streak]] = {}
+        for user, channel, current, best, last, top, top_state, before_top in rows:
+            live = last == top or (top_state in PENDING_STATES and last == before_top)
+            result.setdefault(user, {})[channel] = Streak(current if live else 0, best)
         return result
+
+    async def record_daily_answer(self, round_: Round, user: str) -> None:
+        """Extend or start the member's streak in the round's channel (in the transaction storing the answer)."""
+        number = round_.number
+        if round_.kind != "daily" or number is None or round_.state not in COUNTED_STATES:
+            return
+        platform, workspace, channel = round_.platform, round_.workspace, round_.channel
+        row = await self.session.scalar(
+            select(MemberStreak).where(
+                MemberStreak.platform == platform,
+                MemberStreak.workspace == workspace,
+                MemberStreak.user == user,
+                MemberStreak.channel == channel,
+            )
+        )
+        if row is None:
+            await self.session.execute(
+                insert_ignoring_conflicts(
+                    self.session,
+                    MemberStreak,
+                    platform=platform,
+                    workspace=workspace,
+                    user=user,
+                    channel=channel,
+                    current_run=1,
+                    best_run=1,
+                    last_number=number,
+                )
+            )
+        elif number > row.last_number:
+            previous = await self.session.scalar(
+                select(Round.number)
+                .where(*_counted(platform, workspace, channel), Round.number < number)
+                .order_by(Round.number.desc())
+                .limit(1)
+            )
+            row.current_run = row.current_run + 1 if previous == row.last_number else 1
+            row.best_run = max(row.best_run, row.current_run)
+            row.last_number = number
+        elif number < row.last_number:  # an older round answered late: count the channel again
+            row.current_run, row.best_run, row.last_number = await self._recount(platform, workspace, user, channel)
+
+    async def _recount(self, platform: str, workspace: str, user: str, channel: str) -> tuple[int, int, int]:
+        """Return (latest run, best run, newest answered number) from the channel's rounds, one by one."""
+        numbers = await self.session.scalars(
+            select(Round.number).where(*_counted(platform, workspace, channel)).order_by(Round.number.desc())
+        )
+        answered = set(
+            await self.session.scalars(
+                select(Round.number)
+                .join(Answer, Answer.round_id == Round.id)
+                .where(*_counted(platform, workspace, channel), Answer.user == user)
+            )
+        )
+        runs: list[int] = []
+        run = 0
+        for number in numbers:
+            if number in answered:
+                run += 1
+            elif run:
+                runs.append(run)
+                run = 0
+        if run:
+            runs.append(run)
+        return (runs[0], max(runs), max(n for n in answered if n is not None)) if runs else (0, 0, 0)
 
     async def add_grade(
         self,

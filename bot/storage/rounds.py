@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import insert_new
 from bot.storage.models import Answer, PointEntry, Round, Upvote
+from bot.storage.progress import ProgressRepository
 from bot.vocabulary import Place
 
 CLAIM_LEASE = timedelta(minutes=5)
@@ -211,7 +212,7 @@ class RoundRepository:
     async def add_answer(
         self, round_: Round, user: str, display_name: str, text: str, source: str, now: datetime
     ) -> Answer | None:
-        """Store a member's answer; None when they already answered this round."""
+        """Store a member's answer (and extend their streak); None when they already answered this round."""
         answer_id = await insert_new(
             self.session,
             Answer,
@@ -224,7 +225,10 @@ class RoundRepository:
             source=source,
             created_at=now,
         )
-        return None if answer_id is None else await self.session.get(Answer, answer_id)
+        if answer_id is None:
+            return None
+        await ProgressRepository(self.session).record_daily_answer(round_, user)
+        return await self.session.get(Answer, answer_id)
 
     async def set_answer_message(self, answer_id: int, message_id: str) -> None:
         """Remember which message shows this answer (reactions on it are upvotes)."""

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot import daily
 from bot.clock import FixedClock
 from bot.commands.context import Services
 from bot.content.bank import Bank
@@ -17,7 +18,7 @@ from bot.daily import archive_after
 from bot.storage.database import Database
 from bot.storage.models import Round, Schedule
 from bot.timing import next_occurrence, parse_local_time, parse_zone
-from bot.vocabulary import Actor, Place
+from bot.vocabulary import Actor, MessageRef, Place, Post
 from tests.fakes.outbound import RecordingOutbound
 
 
@@ -209,3 +210,55 @@ async def test_schedule_validation_and_admin_only(core: Core, place: Place, admi
         body = outcome.responses[0].post.body  # type: ignore[union-attr]
         assert expected in body, (text, body)
         assert outcome.responses[0].private  # type: ignore[union-attr]
+
+
+class SlowOutbound(RecordingOutbound):
+    """A platform that takes a moment per post and breaks on one channel; it records how many posts overlap."""
+
+    def __init__(self, broken: str) -> None:
+        super().__init__()
+        self.broken = broken
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def post(self, place: Place, post: Post) -> MessageRef:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.1)  # much longer than a claim, so posts overlap
+            if place.channel == self.broken and post.kind == "question":
+                raise ConnectionResetError("the platform hung up")
+            return await super().post(place, post)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_one_sweep_posts_every_due_channel_in_batches_several_at_a_time(
+    db: Database, bank: Bank, clock: FixedClock, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(daily, "BATCH", 4)
+    monkeypatch.setattr(daily, "PUBLISHING", 3)
+    outbound = SlowOutbound(broken="C5")
+    core = Core(Services(db, bank, clock, outbound, random.Random(1)))
+    clock.set(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))
+    channels = [f"C{n}" for n in range(11)]
+    for channel in channels:
+        await core.command(f"/mlquestion schedule set #{channel} 09:00 UTC 1h", admin, Place("slack", "T1", channel))
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    report = await core.sweep()
+    assert (report.posted, report.failed) == (10, 1)  # three batches; the broken channel does not stop the rest
+    assert sorted(s.place.channel for s in outbound.posts("question")) == sorted(set(channels) - {"C5"})
+    assert outbound.most_in_flight == 3  # several at a time, never more than PUBLISHING
+    async with db.session() as session:
+        states = dict((await session.execute(select(Round.channel, Round.state))).all())
+    assert states.pop("C5") == "posting"  # claimed; taken over once the claim's lease runs out
+    assert set(states.values()) == {"open"}
+
+    outbound.broken = ""
+    clock.set(datetime(2026, 11, 23, 9, 6, tzinfo=UTC))
+    assert (await core.sweep()).posted == 1  # the lease ran out: C5 is posted by the next sweep
+    assert sorted(s.place.channel for s in outbound.posts("question")) == sorted(channels)
+    clock.set(datetime(2026, 11, 23, 10, 6, tzinfo=UTC))
+    outbound.most_in_flight = 0
+    assert (await core.sweep()).revealed == 11
+    assert outbound.most_in_flight == 3

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
+from bot.commands import context
 from bot.core import Core
 from bot.vocabulary import Actor, OpenForm, Place, Reply
 from tests.conftest import member
@@ -80,3 +85,26 @@ async def test_event_redeliveries_are_seen_once(core: Core) -> None:
     assert await core.first_time("slack", "T1", "Ev123") is True
     assert await core.first_time("slack", "T1", "Ev123") is False
     assert await core.first_time("slack", "T2", "Ev123") is True
+
+
+async def test_other_processes_see_an_added_question_once_their_catalogue_expires(
+    core: Core, place: Place, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(context.time, "monotonic", lambda: now[0])
+    other = Core(replace(core.services, _catalogues={}))  # a second process on the same database
+    show = "/mlquestion show classical-ml-custom-1"
+    assert "There is no question" in body(await other.command(show, member("bob"), place))
+    values = {
+        "question": "What does our team mean by a good baseline?",
+        "topic": "ml",
+        "difficulty": "easy",
+        "answer": "A simple, well-understood model to beat before anything fancy.",
+        "key_points": "- simple",
+    }
+    await core.submit("add", values, admin, place)
+    assert "good baseline" in body(await core.command(show, member("bob"), place))  # this process forgot at once
+    now[0] += other.services.catalogue_lifetime - 1
+    assert "There is no question" in body(await other.command(show, member("bob"), place))  # still cached
+    now[0] += 2
+    assert "good baseline" in body(await other.command(show, member("bob"), place))  # expired: read again
