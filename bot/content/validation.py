@@ -18,6 +18,13 @@ FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.DOTALL)
 MAX_ID = 60
 MAX_ANSWER = 3000
 REQUIRED = ("id", "question", "topic", "difficulty", "key_points", "follow_ups", "sources")
+# libyaml's safe loader when PyYAML was built with it (the wheels are): several times faster at start-up.
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_yaml(text: str) -> Any:
+    """Parse YAML safely (plain data only), with the fastest safe loader available."""
+    return yaml.load(text, Loader=SAFE_LOADER)
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ def load_topics(path: Path) -> tuple[list[TopicSpec], list[ContentError]]:
     """Read `topics.yaml`; return the topics and any problems."""
     errors: list[ContentError] = []
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         return [], [ContentError(str(path), "file", f"cannot be read as YAML ({exc})")]
     if not isinstance(raw, list):
@@ -86,7 +93,7 @@ def parse_question(
     if not match:
         return None, [ContentError(origin, "file", "must start with `---` front matter and end it with `---`")]
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = _load_yaml(match.group(1))
     except yaml.YAMLError as exc:
         return None, [ContentError(origin, "front matter", f"is not valid YAML ({exc})")]
     if not isinstance(meta, dict):
