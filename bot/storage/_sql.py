@@ -8,8 +8,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-def _insert(session: AsyncSession, model: Any, values: dict[str, Any]) -> Any:
-    dialect = session.get_bind().dialect.name
+def _insert(session: AsyncSession | str, model: Any, values: dict[str, Any]) -> Any:
+    dialect = session if isinstance(session, str) else session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(model).values(**values)
 
@@ -20,10 +20,13 @@ def insert_ignoring_conflicts(session: AsyncSession, model: Any, **values: Any) 
 
 
 def insert_or_update(
-    session: AsyncSession, model: Any, keys: list[str], update: list[str], when: Any, **values: Any
+    session: AsyncSession | str, model: Any, keys: list[str], update: list[str], when: Any, **values: Any
 ) -> Any:
     """Return an INSERT of `values` that, when the unique `keys` already hold a row, updates its `update`
-    columns to the new values where `when(table, excluded)` holds (one statement, no read first)."""
+    columns to the new values where `when(table, excluded)` holds (one statement, no read first).
+
+    `session` may be a dialect name instead, to build the statement once and run it with parameters.
+    """
     statement = _insert(session, model, values)
     excluded = statement.excluded
     return statement.on_conflict_do_update(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import insert_ignoring_conflicts, insert_or_update
@@ -16,6 +17,19 @@ from bot.storage.models import Answer, Grade, Member, MemberStreak, PointEntry, 
 # or open) and not answered yet does not break a streak.
 COUNTED_STATES = ("posting", "open", "revealing", "revealed")
 PENDING_STATES = ("posting", "open")
+
+
+@cache
+def _remember_statement(dialect: str) -> Any:
+    """Build the member upsert once per dialect (it runs on nearly every command; building it is not free)."""
+    return insert_or_update(
+        dialect,
+        Member,
+        ["platform", "workspace", "user"],
+        ["display_name", "updated_at"],
+        lambda row, new: (new.display_name != "") & (row.display_name != new.display_name),
+        **{name: bindparam(name) for name in ("platform", "workspace", "user", "display_name", "updated_at")},
+    )
 
 
 def _counted(platform: Any, workspace: Any, channel: Any) -> tuple[Any, ...]:
@@ -56,18 +70,14 @@ class ProgressRepository:
     async def remember_member(self, platform: str, workspace: str, user: str, display_name: str, now: datetime) -> None:
         """Keep the member's latest display name for leaderboards (one upsert; an empty name changes nothing)."""
         await self.session.execute(
-            insert_or_update(
-                self.session,
-                Member,
-                ["platform", "workspace", "user"],
-                ["display_name", "updated_at"],
-                lambda row, new: (new.display_name != "") & (row.display_name != new.display_name),
-                platform=platform,
-                workspace=workspace,
-                user=user,
-                display_name=display_name[:100],
-                updated_at=now,
-            )
+            _remember_statement(self.session.get_bind().dialect.name),
+            {
+                "platform": platform,
+                "workspace": workspace,
+                "user": user,
+                "display_name": display_name[:100],
+                "updated_at": now,
+            },
         )
 
     async def display_name(self, platform: str, workspace: str, user: str) -> str | None:
