@@ -6,18 +6,20 @@ import copy
 import itertools
 from typing import Any
 
+import discord
+
 from tests.fakes.discord_fake import BOT_ID, CHANNEL_ID, GUILD_ID, load
 
 Json = dict[str, Any]
 ADMIN = ("134127815531560960", "quantic", "8589934591")  # recorded member with every permission
 ADA = ("275616469906358273", "Shadorc", "1071631556161")  # recorded user, @everyone's permissions: no Manage Server
 GRACE = ("123456789012345678", "a", "1071631556161")  # the recorded reactor
-_ids = itertools.count(1_500_000_000_000_000_000)
+_ids = itertools.count(1)
 
 
 def snowflake() -> str:
-    """Return a fresh id."""
-    return str(next(_ids))
+    """Return a fresh id that, like Discord's, carries the current time (the adapter reads an interaction's age)."""
+    return str(discord.utils.time_snowflake(discord.utils.utcnow()) + next(_ids) % (1 << 22))
 
 
 def _overlay(d: Json, who: tuple[str, str, str]) -> Json:

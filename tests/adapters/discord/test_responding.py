@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -52,6 +53,7 @@ class _Interaction:
         self.followup = _Followup(self.calls)
         self.user = type("U", (), {"id": 42})()
         self.guild_id, self.channel_id, self.id = 1, 2, 3
+        self.created_at = discord.utils.utcnow()
 
     async def edit_original_response(self, *, embeds: list[discord.Embed], **kw: Any) -> None:
         self.calls.append(("edit", embeds[0].title))
@@ -72,8 +74,11 @@ async def _after(seconds: float, outcome: Outcome) -> Outcome:
     return outcome
 
 
-async def run(kind: discord.InteractionType, work: Any, budget: float = 0.05) -> list[tuple[Any, ...]]:
+async def run(
+    kind: discord.InteractionType, work: Any, budget: float = 0.05, age: float = 0.0
+) -> list[tuple[Any, ...]]:
     interaction = _Interaction(kind)
+    interaction.created_at -= timedelta(seconds=age)
     await respond(interaction, work, "test", budget=budget)  # type: ignore[arg-type]
     return interaction.calls
 
@@ -86,6 +91,21 @@ async def test_a_quick_public_reply_is_the_first_response() -> None:
 async def test_slow_work_is_deferred_first_then_the_thinking_message_is_replaced() -> None:
     calls = await run(COMMAND, _after(0.3, Outcome.of(Reply(posts.info("Question")))))
     assert calls == [("defer", True, False), ("edit", "Question")]
+
+
+async def test_time_spent_before_the_callback_counts_against_the_budget() -> None:
+    def work() -> Any:
+        return _after(0.4, Outcome.of(Reply(posts.info("Question"))))
+
+    assert await run(COMMAND, work(), budget=1.0) == [("send", "Question", False)]
+    # It reached us 0.8 s after Discord sent it: 0.25 s are left, less than the work takes.
+    assert await run(COMMAND, work(), budget=1.0, age=0.8) == [("defer", True, False), ("edit", "Question")]
+    # Our clock is behind Discord's: a negative age takes nothing off.
+    assert await run(COMMAND, work(), budget=1.0, age=-5.0) == [("send", "Question", False)]
+    # However old it seems, a quick answer is still the first response (a form must be).
+    assert await run(CLICK, _after(0, Outcome.of(answer_form(3))), budget=1.0, age=60) == [
+        ("modal", "mlqform:answer:3", [3000])
+    ]
 
 
 async def test_a_private_reply_after_a_public_deferral_replaces_it_privately() -> None:
