@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from datetime import timedelta
 from typing import Protocol
@@ -96,6 +97,10 @@ async def start_platforms(settings: Settings, db: Database, bank: Bank, clock: C
             await adapter.start()
             started.append(adapter)
             log.info("%s adapter started", adapter.platform)
+        # What start-up made (modules, the bank, the libraries' tables) lives as long as the process: keep
+        # it out of the collector's full passes, which otherwise pause the event loop for 40-170 ms.
+        gc.collect()
+        gc.freeze()
         ticker = start_ticker(core.sweep, settings.tick_seconds)
         await stop.wait()
     finally:

@@ -17,8 +17,11 @@ from typing import Any
 import asyncpg
 
 from benchmarks import history
+from benchmarks.discord_side import run_discord_side_by_side
+from benchmarks.fanout import run_fanout
 from benchmarks.latency import run_latency
 from benchmarks.scale import FULL, QUICK, Scale
+from benchmarks.slack_side import run_slack_side_by_side
 from bot.content.bank import load_bank
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,6 +131,31 @@ def table(results: dict[str, Any]) -> str:
     row("sweep calls until idle", lambda s: s["sweep"]["calls_until_idle"])
     row("sweep time (s)", lambda s: s["sweep"]["seconds"])
     row("core time per posted channel (ms)", lambda s: s["sweep"]["ms_per_posted_channel"])
+    sides = {
+        name: results[key] for name, key in (("Slack", "slack_side"), ("Discord", "discord_side")) if key in results
+    }
+    if sides:
+        lines += ["", "| side by side, `/mlquestion random` | rate /s | bot p50 / p99 ms | bare p50 / p99 ms "
+                  "| ratio p50 / p99 | target |", "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+        for name, f in sides.items():
+            mark = "" if f["meets_target"] else " ✗"
+            lines.append(
+                f"| {name} | {f['rate']:g} | {f['bot']['p50_ms']} / {f['bot']['p99_ms']} | "
+                f"{f['bare']['p50_ms']} / {f['bare']['p99_ms']} | {f['ratio_p50']} / {f['ratio_p99']}{mark} | "
+                "p99 ratio ≤ 1.5, p99 < 100 ms |"
+            )
+    if "fanout" in results:
+        f = results["fanout"]
+        mark = "" if f["meets_target"] else " ✗"
+        lines += ["", "| daily fan-out | figure | target |", "|---|---:|---:|"]
+        lines.append(f"| channels (Discord / Slack) | {f['discord_channels']} / {f['slack_channels']} | |")
+        lines.append(f"| floor from the rate limits (s) | {f['floor_s']} | |")
+        lines.append(f"| scheduled minute to last post (s) | {f['measured_s']} | |")
+        lines.append(f"| ratio to the floor | {f['ratio']}{mark} | ≤ 1.1 |")
+        lines.append(f"| posted twice / skipped | {f['posted_twice']} / {f['skipped']} | 0 / 0 |")
+        core = f.get("core_alone") or {}
+        if "ms_per_channel" in core:
+            lines.append(f"| core's own time per channel (ms) | {core['ms_per_channel']} | |")
     return "\n".join(lines)
 
 
@@ -138,6 +166,7 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--postgres-url", default=DEFAULT_PG, help="a PostgreSQL server to create databases on")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--results", type=Path, default=ROOT / "bench-results", help="where to cache and write")
+    parser.add_argument("--only-core", action="store_true", help="skip side by side and fan-out")
     args = parser.parse_args(argv)
     scale: Scale = QUICK if args.quick else FULL
     calls = args.calls or (100 if args.quick else 1000)
@@ -171,10 +200,6 @@ async def main(argv: list[str]) -> int:
         "warmup_calls": warmup,
         "targets": {"p99_ms": {"leaderboards": 50, "other commands": 10}, **TARGETS},
         "backends": {},
-        "not_yet_measured": [
-            "Slack and Discord side by side (needs the adapters being written)",
-            "daily fan-out into rate-limited platform fakes (same)",
-        ],
     }
     log("sqlite: copying the cached history to a scratch file")
     work = history.sqlite_work_copy(cached, args.results)
@@ -182,9 +207,24 @@ async def main(argv: list[str]) -> int:
     if pg_cached:
         log("postgresql: cloning the cached history database")
         backends["postgresql"] = await history.postgres_work_copy(args.postgres_url, pg_cached)
+    side_rate, side_seconds = (100.0, 4.0) if args.quick else (200.0, 30.0)
     try:
         for name, url in backends.items():
             results["backends"][name] = await bench_backend(name, url, bank, calls, warmup)
+        if not args.only_core:
+            # Side by side on the SQLite history (the default deployment); the Discord run renames a few ids
+            # of its work copy to snowflakes, so it comes last.
+            log(f"slack side by side: {side_rate:g} requests/s for {side_seconds:g} s per app")
+            results["slack_side"] = await run_slack_side_by_side(
+                backends["sqlite"], rate=side_rate, seconds=side_seconds, log=log, warmup=1.0 if args.quick else 2.0
+            )
+            log(f"discord side by side: {side_rate:g} interactions/s for {side_seconds:g} s per bot")
+            results["discord_side"] = await run_discord_side_by_side(
+                backends["sqlite"], rate=side_rate, seconds=side_seconds, log=log
+            )
+            channels = 100 if args.quick else scale.channels
+            log(f"daily fan-out: {channels} channels due at the same minute, into rate-limited fakes")
+            results["fanout"] = await run_fanout(channels, log=log, workdir=args.results / "fanout")
     finally:
         if pg_cached:
             await history.drop_postgres(args.postgres_url)

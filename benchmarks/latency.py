@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -30,8 +31,8 @@ def target_for(name: str) -> float:
 
 
 def percentile(sorted_ms: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    index = max(0, min(len(sorted_ms) - 1, round(q * len(sorted_ms) + 0.5) - 1))
+    """Nearest-rank percentile of an ascending list (the smallest value with at least q of them at or below)."""
+    index = max(0, min(len(sorted_ms) - 1, math.ceil(q * len(sorted_ms) - 1e-9) - 1))
     return sorted_ms[index]
 
 

@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(None, validation_alias=_env("MLQ_DISCORD_GATEWAY_URL"))
     slack_api_base: str | None = Field(None, validation_alias=_env("MLQ_SLACK_API_BASE"))
     slack_admins: str = Field("", validation_alias=_env("MLQ_SLACK_ADMINS"))
+    # Outbound pacing (PLATFORM-LIMITS §5.3). Discord allows 50 requests/s per bot (interaction answers are
+    # exempt and not paced); 48 keeps a small margin for jitter and still lets a fan-out finish within 1.1x of
+    # the 50/s floor (that needs 45.5+). 40 (80%) leaves room for other users of the token and for a busy
+    # machine's jitter, at 1.25x the floor; 50 or more invites global 429s.
+    discord_requests_per_second: float = Field(
+        48.0, gt=0, le=10000, validation_alias=_env("MLQ_DISCORD_REQUESTS_PER_SECOND")
+    )
+    # chat.postMessage per workspace. Slack publishes no figure ("several hundred messages per minute"), so
+    # 600 is a guess: lower it if the log shows Slack's 429s (they are waited out, and slow the fan-out).
+    slack_posts_per_minute: float = Field(600.0, gt=0, le=100000, validation_alias=_env("MLQ_SLACK_POSTS_PER_MINUTE"))
 
     @field_validator("database_url")
     @classmethod

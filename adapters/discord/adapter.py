@@ -12,9 +12,10 @@ import yarl
 from discord import app_commands
 
 from adapters.discord.commands import Options, build_group, state_path, sync_commands, topic_choices
-from adapters.discord.outbound import DiscordOutbound
+from adapters.discord.outbound import DiscordOutbound, paced_requests
 from adapters.discord.responding import respond, send_private
 from adapters.discord.views import ActionButton, form_id, submitted_values
+from adapters.pacing import Pacer
 from bot import posts
 from bot.commands.grammar import CommandSpec, Kind
 from bot.core import Core
@@ -71,7 +72,7 @@ class MlqClient(discord.Client):
     """The discord.py client: one command tree, persistent buttons, and the adapter's event handlers."""
 
     def __init__(self, adapter: DiscordAdapter, intents: discord.Intents) -> None:
-        super().__init__(intents=intents, chunk_guilds_at_startup=False)
+        super().__init__(intents=intents, chunk_guilds_at_startup=False, http_trace=paced_requests(adapter.pacer))
         self.adapter = adapter
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
@@ -128,6 +129,7 @@ class DiscordAdapter:
         self.core = core
         self.client: MlqClient | None = None
         self.ready = asyncio.Event()
+        self.pacer = Pacer(settings.discord_requests_per_second)  # every REST request but interaction answers
         self.outbound = DiscordOutbound(lambda: self._client().http)
         self._runner: asyncio.Task[None] | None = None
         self._closing = False

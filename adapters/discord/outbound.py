@@ -5,16 +5,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
+import aiohttp
 import discord
 from discord.http import Route
 
 from adapters.discord.render import archive_minutes, render, thread_name
+from adapters.pacing import Pacer
 from bot.errors import PlatformRefusedError
 from bot.vocabulary import Actor, MessageRef, Place, Post
 
 log = logging.getLogger(__name__)
+# Discord allows 50 requests/s per bot (discord-api-docs topics/rate-limits.mdx); see MLQ_DISCORD_REQUESTS_PER_SECOND.
+DEFAULT_REQUESTS_PER_SECOND = 48.0
+# Interaction callbacks and their follow-ups (webhooks with the interaction token) are exempt from the global limit.
+EXEMPT = ("/interactions/", "/webhooks/")
 # JSON error codes that mean "refused for good" (discord-api-docs topics/opcodes-and-status-codes.mdx).
 REFUSED_CODES = {
     10003: "unknown channel",
@@ -35,10 +42,40 @@ def refusal(exc: discord.HTTPException) -> str | None:
     return f"Discord answered {exc.status} ({detail}, code {exc.code})"
 
 
+def paced_requests(pacer: Pacer) -> aiohttp.TraceConfig:
+    """Return the trace config that makes every REST request of a discord.py client wait its turn in `pacer`.
+
+    The one global token bucket of PLATFORM-LIMITS §5.3, shared by all REST calls of the bot (the
+    outbound port's posts, threads, edits, reactions and DMs, and the rest: log-in, command sync, fetches),
+    so the bot's 50 requests/s are never reached however many channels the core posts to at once, and
+    callers go in arrival order. aiohttp awaits `on_request_start` just before it connects and sends,
+    that is after discord.py's own waits: its per-route buckets (paced from the `X-RateLimit-*` headers)
+    and its global lock after a 429. Requests that those waits held back leave through the pacer one by
+    one, not in a burst, and discord.py's retries are paced too. Exempt: interaction callbacks and
+    their follow-ups (the webhooks with the interaction token), which Discord does not count and which
+    must not queue behind a fan-out, and the gateway (not under the REST base).
+
+    The wait counts toward aiohttp's request timeout (5 minutes in discord.py's session): that is 14,000
+    requests queued at 48/s; the core's sweep keeps a bounded number of posts in flight.
+    """
+
+    async def on_request_start(
+        session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        url, base = str(params.url), Route.BASE  # read now: point_at() may have moved the base
+        if url.startswith(base) and not url[len(base) :].startswith(EXEMPT):
+            await pacer.acquire()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
+    return trace
+
+
 class DiscordOutbound:
     """Send what the core asks for; a refusal for good becomes `PlatformRefusedError`.
 
-    discord.py waits out 429s and retries 5xx itself; no other 4xx is retried.
+    The client's REST requests are paced (`paced_requests`), these included. discord.py waits out
+    429s and retries 5xx itself; no other 4xx is retried.
     """
 
     def __init__(self, http: Callable[[], discord.http.HTTPClient]) -> None:

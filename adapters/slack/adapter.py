@@ -64,7 +64,7 @@ class SlackAdapter:
         self.settings = settings
         self.app_token = app_token
         self.client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_base)
-        self.outbound = SlackOutbound(self.client)
+        self.outbound = SlackOutbound(self.client, posts_per_minute=settings.slack_posts_per_minute)
         self.people = People(self.client, settings.slack_admin_ids())
         self.app = AsyncApp(
             name="mlquestion",

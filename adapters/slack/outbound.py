@@ -8,11 +8,17 @@ from datetime import timedelta
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.pacing import KeyedPacer, Pacer
 from adapters.slack.blocks import SlackMessage, render
 from bot.errors import PlatformRefusedError
 from bot.vocabulary import Actor, MessageRef, Place, Post
 
 log = logging.getLogger(__name__)
+# chat.postMessage: "1 message per second per channel" plus a workspace-wide limit of "several hundred
+# messages per minute" (docs.slack.dev/reference/methods/chat.postMessage). Slack publishes no workspace
+# figure: MLQ_SLACK_POSTS_PER_MINUTE sets ours.
+DEFAULT_POSTS_PER_MINUTE = 600.0
+CHANNEL_POSTS_PER_SECOND = 1.0
 # Errors that will not go away by retrying: the bot lost access or the channel is gone.
 REFUSALS = frozenset(
     {
@@ -60,12 +66,28 @@ def emoji_name(emoji: str) -> str:
 
 
 class SlackOutbound:
-    """Post, thread, update and react through one AsyncWebClient."""
+    """Post, thread, update and react through one AsyncWebClient (one bot token: one workspace).
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    Every chat.postMessage waits its turn (PLATFORM-LIMITS §5.3): at most `channel_per_second` in its
+    channel (threads included) and `posts_per_minute` in the workspace, first come first served. A
+    post holds its channel's turn while it waits for the workspace, so the channel's next post cannot
+    overtake it. The client's AsyncRateLimitErrorRetryHandler still waits out any 429 (Retry-After).
+    """
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        posts_per_minute: float = DEFAULT_POSTS_PER_MINUTE,
+        channel_per_second: float = CHANNEL_POSTS_PER_SECOND,
+    ) -> None:
         self.client = client
+        self.workspace = Pacer(posts_per_minute / 60.0)
+        # No slack per channel: a late waiter must not bring two posts in one channel closer than the limit.
+        self.channels: KeyedPacer[str] = KeyedPacer(channel_per_second, slack=0.0)
 
     async def _send(self, place: Place, message: SlackMessage) -> str:
+        await self.channels.acquire(place.channel, then=self.workspace.acquire)
         try:
             response = await self.client.chat_postMessage(
                 channel=place.channel, thread_ts=place.thread, unfurl_links=False, **message.payload()

@@ -3,6 +3,13 @@
 It answers from recorded payloads (tests/adapters/discord/payloads), records every REST call the
 bot makes, pushes gateway dispatches the test asks for, and can refuse (403/404) or rate-limit
 (429) chosen routes.
+
+With `limits=DiscordLimits()` it also enforces Discord's rate limits as Discord answers them
+(discord-api-docs topics/rate-limits.mdx): the global 50 requests/s per bot (a sliding window of one
+second, the strict reading; interaction callbacks and webhooks are exempt) and the per-route bucket of
+`POST /channels/{id}/messages`, 5 per 5 s per channel, whose `X-RateLimit-*` headers come with every
+answer of that route (discord.py paces its route buckets from them). Over a limit: 429, counted in
+`throttled`.
 """
 
 from __future__ import annotations
@@ -11,7 +18,10 @@ import asyncio
 import copy
 import itertools
 import json
+import math
 import re
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +29,16 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.limits import FixedWindow, SlidingWindow
+
 PAYLOADS = Path(__file__).resolve().parents[1] / "adapters" / "discord" / "payloads"
 GUILD_ID = "135197118292819968"  # the recorded GUILD_CREATE's guild
 CHANNEL_ID = "263607951971975168"  # its text channel "test2"
 BOT_ID = "344487830824943618"  # the recorded READY's user and application
 MESSAGE_CONTENT_FLAG = 1 << 19  # GATEWAY_MESSAGE_CONTENT_LIMITED
 MESSAGE_CONTENT_INTENT = 1 << 15
+MESSAGES_BUCKET = "f4ke0b5e55a9e5b0c4e7"  # the X-RateLimit-Bucket of POST /channels/{id}/messages
+RATE_LIMITED = "You are being rate limited."
 Json = dict[str, Any]
 
 
@@ -41,6 +55,16 @@ class Call:
     path: str
     body: Any = None
     status: int = 200
+    at: float = field(default_factory=time.time)  # when the fake received it (epoch seconds)
+
+
+@dataclass(frozen=True)
+class DiscordLimits:
+    """The rate limits the fake enforces when given them; the figures are Discord's."""
+
+    global_per_second: int = 50  # per bot; interaction callbacks and webhooks are exempt
+    messages_per_channel: int = 5  # POST /channels/{id}/messages, per channel (or thread) ...
+    messages_window: float = 5.0  # ... per this many seconds
 
 
 @dataclass
@@ -59,11 +83,30 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
     return web.Response(body=body, status=status, headers={"Content-Type": "application/json", **(headers or {})})
 
 
+def _too_many(wait: float, is_global: bool, headers: dict[str, str]) -> web.Response:
+    retry_after = math.ceil(wait * 1000) / 1000
+    body = {"message": RATE_LIMITED, "retry_after": retry_after, "global": is_global}
+    # Discord's answers come through its proxy with `Via`; discord.py takes a 429 without it for a Cloudflare ban.
+    headers = {**headers, "Retry-After": str(math.ceil(wait)), "Via": "1.1 google"}
+    return _json(body, 429, headers)
+
+
 class FakeDiscord:
     """Discord on 127.0.0.1: start it, point the bot at `api_base` / `gateway_url`, push events, read `calls`."""
 
-    def __init__(self, *, message_content: bool = True, advertise_content: bool | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        message_content: bool = True,
+        advertise_content: bool | None = None,
+        limits: DiscordLimits | None = None,
+    ) -> None:
         # message_content: the gateway accepts the intent; advertise_content: the app info's flag says it is on.
+        # limits: enforce Discord's rate limits (429s are counted in `throttled`: "global" and "route").
+        self.limits = limits
+        self.throttled: Counter[str] = Counter()
+        self._global = SlidingWindow(limits.global_per_second, 1.0) if limits else None
+        self._buckets: dict[str, FixedWindow] = {}
         self.message_content = message_content
         self.advertise_content = message_content if advertise_content is None else advertise_content
         self.calls: list[Call] = []
@@ -185,6 +228,11 @@ class FakeDiscord:
             body = json.loads(raw) if raw and request.content_type == "application/json" else raw.decode()
         call = Call(request.method, path, body)
         self.calls.append(call)
+        limited, headers = self._enforce(request.method, path)
+        if limited is not None:
+            call.status = limited.status
+            await self._note()
+            return limited
         for rule in self._rules:
             if rule.method == request.method and rule.pattern.search(path) and rule.times != 0:
                 if rule.times is not None:
@@ -193,9 +241,44 @@ class FakeDiscord:
                 await self._note()
                 return _json(rule.body, rule.status, rule.headers)
         response = self._route(request.method, path, body)
+        response.headers.update(headers)
         call.status = response.status
         await self._note()
         return response
+
+    # Rate limits
+
+    def _enforce(self, method: str, path: str) -> tuple[web.Response | None, dict[str, str]]:
+        """Return (a 429 to answer, or None; the route's X-RateLimit headers for the answer)."""
+        if self.limits is None or self._global is None:
+            return None, {}
+        parts = path.strip("/").split("/")
+        if parts[0] not in ("interactions", "webhooks"):
+            wait = self._global.check()
+            if wait > 0:
+                self.throttled["global"] += 1
+                headers = {"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"}
+                return _too_many(wait, True, headers), {}
+        if not (method == "POST" and len(parts) == 3 and parts[0] == "channels" and parts[2] == "messages"):
+            return None, {}
+        bucket = self._buckets.get(parts[1])
+        if bucket is None:
+            bucket = self._buckets[parts[1]] = FixedWindow(
+                self.limits.messages_per_channel, self.limits.messages_window
+            )
+        wait = bucket.check()
+        reset_after = bucket.reset_after()
+        headers = {
+            "X-RateLimit-Limit": str(bucket.limit),
+            "X-RateLimit-Remaining": str(bucket.remaining),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": MESSAGES_BUCKET,
+        }
+        if wait > 0:
+            self.throttled["route"] += 1
+            return _too_many(wait, False, {**headers, "X-RateLimit-Scope": "user"}), {}
+        return None, headers
 
     def _route(self, method: str, path: str, body: Any) -> web.Response:
         parts = path.strip("/").split("/")

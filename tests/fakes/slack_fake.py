@@ -3,18 +3,30 @@
 It records every call (method, arguments) and can answer errors: a refused channel
 (`channel_not_found`, `not_in_channel`) or a 429 with Retry-After. Answers follow the shapes
 of slackapi/bolt-python's own mock server (tests/mock_web_api_server/mock_handler.py).
+
+With `limits=SlackLimits()` it also enforces chat.postMessage's rate limits
+(docs.slack.dev/reference/methods/chat.postMessage, "Rate limiting"): about one message per second
+per channel, "with short bursts allowed" (the fake: a token bucket of 1/s holding 2), and a
+workspace-wide limit of "several hundred messages per minute", for which Slack publishes no figure
+(the fake: 600 a minute, a token bucket holding 5, so at most 5 at once). Over a limit: HTTP 429,
+`Retry-After` in whole seconds and `{"ok": false, "error": "ratelimited"}`, counted in `throttled`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.limits import TokenBucket
 
 BOT_USER, BOT_ID, TEAM = "UBOTMLQ", "BBOTMLQ", "T0G9PQBBK"
 
@@ -26,11 +38,23 @@ class Call:
     method: str
     args: dict[str, Any]
     result: dict[str, Any] = field(default_factory=dict)
+    status: int = 200
+    at: float = field(default_factory=time.time)  # when the fake received it (epoch seconds)
 
     @property
     def ts(self) -> str:
         """Return the ts the fake gave the message this call posted."""
         return str(self.result.get("ts", ""))
+
+
+@dataclass(frozen=True)
+class SlackLimits:
+    """chat.postMessage's limits as the fake enforces them (one workspace: the fake's team)."""
+
+    posts_per_minute: float = 600.0  # workspace-wide; Slack says "several hundred"
+    workspace_burst: int = 5
+    channel_per_second: float = 1.0
+    channel_burst: int = 2
 
 
 @dataclass
@@ -41,11 +65,15 @@ class SlackFake:
     refuse: dict[str, str] = field(default_factory=dict)  # channel -> error, for chat.postMessage
     rate_limit: dict[str, int] = field(default_factory=dict)  # method -> how many 429s to answer first
     retry_after: int = 1
+    limits: SlackLimits | None = None
+    throttled: Counter[str] = field(default_factory=Counter)  # 429s answered by the limits: channel, workspace
     calls: list[Call] = field(default_factory=list)
     frames: list[dict[str, Any]] = field(default_factory=list)  # what the bot sent over the socket
     _ts: count[int] = field(default_factory=lambda: count(1))
     _runner: web.AppRunner | None = None
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _workspace: TokenBucket | None = None
+    _channels: dict[str, TokenBucket] = field(default_factory=dict)
     port: int = 0
 
     @property
@@ -113,11 +141,35 @@ class SlackFake:
         self.calls.append(call)
         if self.rate_limit.get(method, 0) > 0:
             self.rate_limit[method] -= 1
-            return web.json_response(
-                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(self.retry_after)}
-            )
+            call.status = 429
+            return _ratelimited(self.retry_after)
+        wait = self._enforce(method, args)
+        if wait > 0:
+            call.status = 429
+            return _ratelimited(math.ceil(wait))
         call.result = self._answer(method, args)
         return web.json_response(call.result)
+
+    def _enforce(self, method: str, args: dict[str, Any]) -> float:
+        """Admit a call (0) or return how long it should wait; both limits must admit a post."""
+        if self.limits is None or method != "chat.postMessage":
+            return 0.0
+        limits = self.limits
+        if self._workspace is None:
+            self._workspace = TokenBucket(limits.posts_per_minute / 60, limits.workspace_burst)
+        channel = str(args.get("channel", ""))
+        bucket = self._channels.get(channel)
+        if bucket is None:
+            bucket = self._channels[channel] = TokenBucket(limits.channel_per_second, limits.channel_burst)
+        now = time.monotonic()
+        for scope, limiter in (("channel", bucket), ("workspace", self._workspace)):
+            wait = limiter.wait(now)
+            if wait > 0:
+                self.throttled[scope] += 1
+                return wait
+        bucket.take(now)
+        self._workspace.take(now)
+        return 0.0
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
@@ -190,6 +242,12 @@ class SlackFake:
     async def push(self, envelope: dict[str, Any]) -> None:
         """Send a Socket Mode envelope to the connected bot."""
         await self._sockets[-1].send_str(json.dumps(envelope))
+
+
+def _ratelimited(retry_after: int) -> web.Response:
+    return web.json_response(
+        {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(retry_after)}
+    )
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
