@@ -207,7 +207,7 @@ async def main(argv: list[str]) -> int:
     if pg_cached:
         log("postgresql: cloning the cached history database")
         backends["postgresql"] = await history.postgres_work_copy(args.postgres_url, pg_cached)
-    side_rate, side_seconds = (100.0, 4.0) if args.quick else (200.0, 30.0)
+    side_rate, side_seconds = (100.0, 2.0) if args.quick else (200.0, 30.0)
     try:
         for name, url in backends.items():
             results["backends"][name] = await bench_backend(name, url, bank, calls, warmup)
@@ -224,7 +224,9 @@ async def main(argv: list[str]) -> int:
             )
             channels = 100 if args.quick else scale.channels
             log(f"daily fan-out: {channels} channels due at the same minute, into rate-limited fakes")
-            results["fanout"] = await run_fanout(channels, log=log, workdir=args.results / "fanout")
+            results["fanout"] = await run_fanout(
+                channels, log=log, workdir=args.results / "fanout", whole_minute=not args.quick
+            )
     finally:
         if pg_cached:
             await history.drop_postgres(args.postgres_url)
