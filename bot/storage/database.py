@@ -44,8 +44,9 @@ async def upgrade_async(url: str) -> None:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # One writer at a time: WAL lets readers go on, busy_timeout waits instead of failing.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # busy_timeout first: switching to WAL needs a lock, and a new connection must wait for it, not fail.
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
     # In WAL mode NORMAL syncs at checkpoints rather than at every commit: a crash of the process loses
     # nothing and the file never corrupts; only a power cut may lose the last transactions.
     cursor.execute("PRAGMA synchronous=NORMAL")
