@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+
+from benchmarks.children import until_signalled
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -54,12 +55,8 @@ async def serve(port: int, secret: str, api_base: str | None) -> None:
     runner = web.AppRunner(server.web_app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host="127.0.0.1", port=port).start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await until_signalled()
     finally:
         await runner.cleanup()
 

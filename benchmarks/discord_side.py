@@ -42,7 +42,6 @@ import itertools
 import json
 import math
 import os
-import pstats
 import random
 import re
 import shutil
@@ -59,6 +58,7 @@ from aiohttp import web
 from sqlalchemy import inspect, text
 
 from benchmarks.bare_discord import FIXED_MESSAGE
+from benchmarks.children import cpu_seconds, profile_top, stop_process
 from benchmarks.latency import percentile
 from bot.storage.database import Database, upgrade_async
 from tests.fakes.discord_fake import BOT_ID, CHANNEL_ID, GUILD_ID, FakeDiscord, load
@@ -432,26 +432,11 @@ class Bot:
 
     async def stop(self) -> int | None:
         """SIGTERM, then SIGKILL after 15 s; return the exit code."""
-        if self.process is None:
-            return None
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.process.wait(), 15)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
-        return self.process.returncode
+        return await stop_process(self.process, 15)
 
     def cpu_seconds(self) -> float | None:
         """Return the process's CPU time so far (user + system, every thread), from /proc."""
-        if self.process is None:
-            return None
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return None if self.process is None else cpu_seconds(self.process.pid)
 
 
 # The load
@@ -634,18 +619,8 @@ def _diagnostics(sections: Path, profile: Path | None) -> dict[str, Any]:
     if sections.exists():
         out["bot_sections"] = json.loads(sections.read_text())
     if profile is not None and profile.exists():
-        out["bot_profile_top"] = _profile_top(profile)
+        out["bot_profile_top"] = profile_top(profile)
     return out
-
-
-def _profile_top(path: Path, lines: int = 25) -> list[str]:
-    """Return the functions with the most own time in a cProfile dump."""
-    stats = pstats.Stats(str(path))
-    rows = []
-    for (filename, line, name), (_, calls, own, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
-        rows.append((own, cumulative, calls, f"{Path(filename).name}:{line}({name})"))
-    rows.sort(reverse=True)
-    return [f"own {o:.3f} s, cum {c:.3f} s, {n} calls: {where}" for o, c, n, where in rows[:lines]]
 
 
 async def run_discord_side_by_side(

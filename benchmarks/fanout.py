@@ -40,13 +40,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
 import os
-import pstats
 import shutil
-import signal
-import socket
 import sqlite3
 import sys
 import tempfile
@@ -58,8 +54,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
+from benchmarks.children import cpu_seconds, free_port, profile_top, stop_process, wait_serving
 from bot.storage.database import upgrade
 from tests.fakes.discord_fake import GUILD_ID, DiscordLimits, FakeDiscord
 from tests.fakes.slack_fake import TEAM, SlackFake, SlackLimits
@@ -142,22 +137,6 @@ def schedule_at(path: Path, minute: datetime) -> None:
             "UPDATE schedules SET next_post_at = ?, post_time = ?", (stamp(minute), minute.strftime("%H:%M"))
         )
     connection.close()
-
-
-def free_port() -> int:
-    """Return a loopback port nobody listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """Return a process's CPU time so far (user + system, all threads), from /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # The fakes' records
@@ -276,32 +255,11 @@ class Bot:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, *run, cwd=self.workdir, env=self.env, stdout=log, stderr=log
             )
-        deadline = time.monotonic() + within
-        async with aiohttp.ClientSession() as session:
-            while time.monotonic() < deadline:
-                if self.process.returncode is not None:
-                    raise RuntimeError(f"the bot exited with {self.process.returncode}:\n{self.log_tail()}")
-                try:
-                    async with session.get(f"http://127.0.0.1:{self.port}/healthz") as resp:
-                        if resp.status == 200:
-                            return
-                except aiohttp.ClientConnectionError:
-                    pass
-                await asyncio.sleep(0.1)
-        raise RuntimeError(f"the bot did not serve within {within:.0f}s:\n{self.log_tail()}")
+        await wait_serving(self.process, f"http://127.0.0.1:{self.port}/healthz", within, "the bot", self.log_tail)
 
     async def stop(self, within: float = 30.0) -> int | None:
         """SIGTERM, then SIGKILL if it does not stop in time; return the exit status."""
-        if self.process is None:
-            return None
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.process.wait(), within)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
-        return self.process.returncode
+        return await stop_process(self.process, within)
 
     def alive(self) -> bool:
         """Tell whether the process still runs."""
@@ -314,13 +272,6 @@ class Bot:
     def log_tail(self, chars: int = 3000) -> str:
         """Return the end of the bot's log."""
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
-
-
-def profile_top(path: Path, lines: int = 25) -> list[str]:
-    """Return the functions with the most own time in a cProfile dump."""
-    out = io.StringIO()
-    pstats.Stats(str(path), stream=out).strip_dirs().sort_stats("tottime").print_stats(lines)
-    return [line for line in out.getvalue().splitlines() if line.strip()][-lines - 1 :]
 
 
 # The core alone

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -507,7 +508,7 @@ def sqlite_work_copy(cached: Path, results: Path) -> Path:
     """Copy the pristine cache to a scratch file the benchmarks may change."""
     work = results / "work"
     work.mkdir(parents=True, exist_ok=True)
-    target = work / "history.sqlite"
+    target = work / f"history-{os.getpid()}.sqlite"  # two runs at once must not share (or delete) one copy
     remove_sqlite(target)
     shutil.copyfile(cached, target)
     return target

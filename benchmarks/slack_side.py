@@ -43,7 +43,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -59,6 +58,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from benchmarks.bare_slack import FIXED
+from benchmarks.children import cpu_seconds, free_port, stop_process, until_signalled, wait_serving
 from bot.storage.database import Database, upgrade
 from tests.adapters.slack.payloads import FORM, load, signed
 from tests.fakes.slack_fake import TEAM, SlackFake
@@ -189,12 +189,8 @@ async def serve_fake(port_file: Path) -> None:
     fake = TimedSlackFake()
     await fake.start()
     await asyncio.to_thread(port_file.write_text, str(fake.port))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await until_signalled()
     finally:
         await fake.stop()
 
@@ -243,13 +239,6 @@ class FakeView:
 # ------------------------------------------------------------------------------------------------ processes
 
 
-def free_port() -> int:
-    """Return a loopback port nobody listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class Child:
     """A served app in a child process; its output goes to a log file."""
@@ -265,12 +254,9 @@ class Child:
         return f"http://127.0.0.1:{self.port}{EVENTS_PATH}"
 
     def cpu_seconds(self) -> float:
-        """Return the CPU time (user + system, all threads) the child used so far, from /proc/PID/stat."""
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """Return the CPU time (user + system, all threads) the child used so far (NaN once it is gone)."""
+        used = cpu_seconds(self.process.pid)
+        return float("nan") if used is None else used
 
     def tail(self, chars: int = 3000) -> str:
         """Return the end of what the child logged."""
@@ -278,31 +264,11 @@ class Child:
 
     async def ready(self, within: float = 30.0, path: str = HEALTH_PATH) -> None:
         """Wait until `path` (/healthz) answers 200."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        async with aiohttp.ClientSession() as session:
-            while loop.time() < deadline:
-                if self.process.returncode is not None:
-                    raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.tail()}")
-                try:
-                    async with session.get(f"http://127.0.0.1:{self.port}{path}") as resp:
-                        if resp.status == 200:
-                            return
-                except aiohttp.ClientConnectionError:
-                    pass
-                await asyncio.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not serve {path} within {within} s:\n{self.tail()}")
+        await wait_serving(self.process, f"http://127.0.0.1:{self.port}{path}", within, self.name, self.tail)
 
     async def stop(self, within: float = 20.0) -> int | None:
         """SIGTERM, wait; kill only if it does not stop in time."""
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.process.wait(), within)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
-        return self.process.returncode
+        return await stop_process(self.process, within)
 
 
 async def spawn(name: str, args: list[str], env: dict[str, str], port: int, work: Path) -> Child:

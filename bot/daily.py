@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import posts
 from bot.commands.context import Services
@@ -31,6 +34,8 @@ MIN_REVEAL_AFTER = timedelta(minutes=1)
 DISCORD_ARCHIVE_MINUTES = (60, 1440, 4320, 10080)
 BATCH = 500  # due schedules (or reveals) read per query; a sweep reads batches until none is left
 PUBLISHING = 64  # rounds posted (or revealed) at once; the adapters' paced queues set the real pace
+
+_Due = TypeVar("_Due", Schedule, Round)
 
 
 @dataclass(frozen=True)
@@ -130,23 +135,28 @@ class Daily:
         publishing = Publishing(self._publish)
         for round_ in stale:
             await publishing.add(round_)
+        async for schedule in self._each_due(lambda session: ScheduleRepository(session).due(now, limit=BATCH)):
+            try:
+                claimed = await self._claim(schedule, now)
+            except Exception:  # one broken schedule must not stop the others
+                log.exception("could not claim the daily round of schedule %s", schedule.id)
+                publishing.failed += 1
+                continue
+            if claimed is not None:
+                await publishing.add(claimed)
+        return await publishing.done()
+
+    async def _each_due(self, read: Callable[[AsyncSession], Awaitable[list[_Due]]]) -> AsyncIterator[_Due]:
+        """Yield what `read` finds due, batch after batch, each row once, until a batch brings nothing new."""
         seen: set[int] = set()
         while True:
             async with self.s.db.session() as session:
-                due = [s for s in await ScheduleRepository(session).due(now, limit=BATCH) if s.id not in seen]
-            if not due:
-                break
-            for schedule in due:
-                seen.add(schedule.id)
-                try:
-                    claimed = await self._claim(schedule, now)
-                except Exception:  # one broken schedule must not stop the others
-                    log.exception("could not claim the daily round of schedule %s", schedule.id)
-                    publishing.failed += 1
-                    continue
-                if claimed is not None:
-                    await publishing.add(claimed)
-        return await publishing.done()
+                batch = [row for row in await read(session) if row.id not in seen]
+            if not batch:
+                return
+            for row in batch:
+                seen.add(row.id)
+                yield row
 
     async def _claim(self, schedule: Schedule, now: datetime) -> Round | None:
         """Claim today's round of a due schedule and move the schedule to its next day."""
@@ -219,18 +229,11 @@ class Daily:
         """Reveal every daily round whose discussion is over (batch after batch, several at a time)."""
         now = self.s.clock.now()
         revealing = Publishing(self._reveal)
-        seen: set[int] = set()
-        while True:
+        async for round_ in self._each_due(lambda session: RoundRepository(session).due_reveals(now, limit=BATCH)):
             async with self.s.db.session() as session:
-                due = [r for r in await RoundRepository(session).due_reveals(now, limit=BATCH) if r.id not in seen]
-            if not due:
-                break
-            for round_ in due:
-                seen.add(round_.id)
-                async with self.s.db.session() as session:
-                    claimed = await RoundRepository(session).claim_reveal(round_, now)
-                if claimed:
-                    await revealing.add(round_)
+                claimed = await RoundRepository(session).claim_reveal(round_, now)
+            if claimed:
+                await revealing.add(round_)
         revealed, _ = await revealing.done()
         return revealed
 

@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 MAX_ANSWER_CHARS = 3000
 
 
+def button_round_id(round_id: str) -> int:
+    """Return the round id a button or form names, or say the button is stale."""
+    if not round_id.isdigit():
+        raise UsageError("This button is not valid any more.")
+    return int(round_id)
+
+
 def answer_form(round_id: int) -> OpenForm:
     """Return the form a member writes their answer in."""
     return OpenForm(
@@ -104,10 +111,8 @@ class Rounds:
 
     async def round(self, round_id: str) -> Round:
         """Return a round named by a button."""
-        if not round_id.isdigit():
-            raise UsageError("This button is not valid any more.")
         async with self.s.db.session() as session:
-            round_ = await RoundRepository(session).get(int(round_id))
+            round_ = await RoundRepository(session).get(button_round_id(round_id))
         if round_ is None:
             raise UsageError("This question no longer exists.")
         return round_
@@ -126,12 +131,11 @@ class Rounds:
             raise UsageError("Your answer was empty. Press Answer again and write it.")
         if len(text) > MAX_ANSWER_CHARS:
             raise UsageError(f"Answers can be {MAX_ANSWER_CHARS} characters at most; yours has {len(text)}.{keep}")
-        if not round_id.isdigit():
-            raise UsageError("This button is not valid any more.")
+        number = button_round_id(round_id)
         now = self.s.clock.now()
         async with self.s.db.session() as session:  # one transaction: the round, the answer, the points
             repo = RoundRepository(session)
-            round_ = await repo.get(int(round_id))
+            round_ = await repo.get(number)
             if round_ is None:
                 raise UsageError(f"This question no longer exists.{keep}")
             if round_.state in ("revealing", "revealed", "failed"):

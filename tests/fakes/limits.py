@@ -11,8 +11,26 @@ from collections import deque
 from dataclasses import dataclass, field
 
 
+class _Admitting:
+    """`check` from `wait` and `take`: admit when nothing is to be waited for."""
+
+    def wait(self, now: float | None = None) -> float:
+        raise NotImplementedError
+
+    def take(self, now: float | None = None) -> None:
+        raise NotImplementedError
+
+    def check(self, now: float | None = None) -> float:
+        """Admit and count a request (0), or return how long to wait (nothing counted)."""
+        now = time.monotonic() if now is None else now
+        wait = self.wait(now)
+        if wait == 0:
+            self.take(now)
+        return wait
+
+
 @dataclass
-class SlidingWindow:
+class SlidingWindow(_Admitting):
     """At most `limit` requests in any `window` seconds (the strict reading of "50 requests per second")."""
 
     limit: int
@@ -32,17 +50,9 @@ class SlidingWindow:
         """Count an admitted request."""
         self._admitted.append(time.monotonic() if now is None else now)
 
-    def check(self, now: float | None = None) -> float:
-        """Admit and count a request (0), or return how long to wait (nothing counted)."""
-        now = time.monotonic() if now is None else now
-        wait = self.wait(now)
-        if wait == 0:
-            self.take(now)
-        return wait
-
 
 @dataclass
-class TokenBucket:
+class TokenBucket(_Admitting):
     """`rate` tokens a second, at most `capacity` stored: after an idle spell `capacity` requests go at once."""
 
     rate: float
@@ -66,14 +76,6 @@ class TokenBucket:
         """Spend a token (call after `wait` said 0)."""
         self._refill(time.monotonic() if now is None else now)
         self._tokens -= 1
-
-    def check(self, now: float | None = None) -> float:
-        """Admit and count a request (0), or return how long to wait (nothing counted)."""
-        now = time.monotonic() if now is None else now
-        wait = self.wait(now)
-        if wait == 0:
-            self.take(now)
-        return wait
 
 
 @dataclass
