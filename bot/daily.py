@@ -125,26 +125,34 @@ class Daily:
     async def post_due(self) -> tuple[int, int]:
         """Post the daily rounds whose time has come; return (posted, failed).
 
-        Due schedules are claimed batch after batch until none is left, and each claimed round is posted
-        as soon as it is claimed, up to PUBLISHING at a time: the platforms' paced queues, not this loop,
-        set the pace of a fan-out to thousands of channels.
+        Each platform has its own lane: due schedules are claimed batch after batch until none is left,
+        and each claimed round is posted as soon as it is claimed, up to PUBLISHING at a time per platform.
+        The platforms' paced queues, not these loops, set the pace of a fan-out to thousands of channels,
+        and a slow platform never holds up a fast one.
         """
         now = self.s.clock.now()
         async with self.s.db.session() as session:
             stale = await RoundRepository(session).reclaim_stale_posting(now)
-        publishing = Publishing(self._publish)
-        for round_ in stale:
-            await publishing.add(round_)
-        async for schedule in self._each_due(lambda session: ScheduleRepository(session).due(now, limit=BATCH)):
-            try:
-                claimed = await self._claim(schedule, now)
-            except Exception:  # one broken schedule must not stop the others
-                log.exception("could not claim the daily round of schedule %s", schedule.id)
-                publishing.failed += 1
-                continue
-            if claimed is not None:
-                await publishing.add(claimed)
-        return await publishing.done()
+            platforms = await ScheduleRepository(session).due_platforms(now)
+
+        async def lane(platform: str) -> tuple[int, int]:
+            publishing = Publishing(self._publish)
+            for round_ in stale:
+                if round_.platform == platform:
+                    await publishing.add(round_)
+            due = self._each_due(lambda session: ScheduleRepository(session).due(now, BATCH, platform))
+            async for schedule in due:
+                try:
+                    claimed = await self._claim(schedule, now)
+                except Exception:  # one broken schedule must not stop the others
+                    log.exception("could not claim the daily round of schedule %s", schedule.id)
+                    publishing.failed += 1
+                    continue
+                if claimed is not None:
+                    await publishing.add(claimed)
+            return await publishing.done()
+
+        return await _lanes(platforms | {r.platform for r in stale}, lane)
 
     async def _each_due(self, read: Callable[[AsyncSession], Awaitable[list[_Due]]]) -> AsyncIterator[_Due]:
         """Yield what `read` finds due, batch after batch, each row once, until a batch brings nothing new."""
@@ -226,15 +234,22 @@ class Daily:
         log.warning("daily post in %s refused (%s); schedule paused", place.channel, reason)
 
     async def reveal_due(self) -> int:
-        """Reveal every daily round whose discussion is over (batch after batch, several at a time)."""
+        """Reveal every daily round whose discussion is over (batch after batch, a lane per platform)."""
         now = self.s.clock.now()
-        revealing = Publishing(self._reveal)
-        async for round_ in self._each_due(lambda session: RoundRepository(session).due_reveals(now, limit=BATCH)):
-            async with self.s.db.session() as session:
-                claimed = await RoundRepository(session).claim_reveal(round_, now)
-            if claimed:
-                await revealing.add(round_)
-        revealed, _ = await revealing.done()
+        async with self.s.db.session() as session:
+            platforms = await RoundRepository(session).reveal_platforms(now)
+
+        async def lane(platform: str) -> tuple[int, int]:
+            revealing = Publishing(self._reveal)
+            due = self._each_due(lambda session: RoundRepository(session).due_reveals(now, BATCH, platform))
+            async for round_ in due:
+                async with self.s.db.session() as session:
+                    claimed = await RoundRepository(session).claim_reveal(round_, now)
+                if claimed:
+                    await revealing.add(round_)
+            return await revealing.done()
+
+        revealed, _ = await _lanes(platforms, lane)
         return revealed
 
     async def _reveal(self, round_: Round) -> bool:
@@ -246,6 +261,12 @@ class Daily:
                 await RoundRepository(session).mark_revealed(round_.id, self.s.clock.now())
             return False
         return True
+
+
+async def _lanes(platforms: set[str], lane: Callable[[str], Awaitable[tuple[int, int]]]) -> tuple[int, int]:
+    """Run one lane per platform side by side; return the summed (succeeded, failed)."""
+    tallies = await asyncio.gather(*(lane(platform) for platform in sorted(platforms)))
+    return sum(t[0] for t in tallies), sum(t[1] for t in tallies)
 
 
 class Publishing:

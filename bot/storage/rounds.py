@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import insert_new
@@ -148,23 +148,23 @@ class RoundRepository:
         """Record that the platform refused the post."""
         await self.session.execute(update(Round).where(Round.id == round_id).values(state="failed"))
 
-    async def due_reveals(self, now: datetime, limit: int = 200) -> list[Round]:
-        """Return daily rounds whose discussion is over, and reveals whose revealer died."""
-        return list(
-            (
-                await self.session.execute(
-                    select(Round)
-                    .where(
-                        Round.kind == "daily",
-                        (
-                            (Round.state == "open") & (Round.reveal_due_at <= now)
-                            | (Round.state == "revealing") & (Round.claimed_at <= now - CLAIM_LEASE)
-                        ),
-                    )
-                    .order_by(Round.reveal_due_at)
-                    .limit(limit)
-                )
-            ).scalars()
+    async def due_reveals(self, now: datetime, limit: int = 200, platform: str | None = None) -> list[Round]:
+        """Return daily rounds whose discussion is over, and reveals whose revealer died (on one platform)."""
+        query = select(Round).where(*self._reveal_due(now)).order_by(Round.reveal_due_at).limit(limit)
+        if platform is not None:
+            query = query.where(Round.platform == platform)
+        return list((await self.session.execute(query)).scalars())
+
+    async def reveal_platforms(self, now: datetime) -> set[str]:
+        """Return the platforms that have a reveal due."""
+        return set(await self.session.scalars(select(Round.platform).where(*self._reveal_due(now)).distinct()))
+
+    @staticmethod
+    def _reveal_due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+        return (
+            Round.kind == "daily",
+            (Round.state == "open") & (Round.reveal_due_at <= now)
+            | (Round.state == "revealing") & (Round.claimed_at <= now - CLAIM_LEASE),
         )
 
     async def claim_reveal(self, round_: Round, now: datetime) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Schedule
@@ -49,18 +49,20 @@ class ScheduleRepository:
         """Remove a schedule (its past rounds stay)."""
         await self.session.delete(schedule)
 
-    async def due(self, now: datetime, limit: int = 500) -> list[Schedule]:
-        """Return active schedules whose next post time has come."""
-        return list(
-            (
-                await self.session.execute(
-                    select(Schedule)
-                    .where(Schedule.state == "active", Schedule.next_post_at <= now)
-                    .order_by(Schedule.next_post_at)
-                    .limit(limit)
-                )
-            ).scalars()
-        )
+    async def due(self, now: datetime, limit: int = 500, platform: str | None = None) -> list[Schedule]:
+        """Return active schedules whose next post time has come (on one platform, when given)."""
+        query = select(Schedule).where(*self._due(now)).order_by(Schedule.next_post_at).limit(limit)
+        if platform is not None:
+            query = query.where(Schedule.platform == platform)
+        return list((await self.session.execute(query)).scalars())
+
+    async def due_platforms(self, now: datetime) -> set[str]:
+        """Return the platforms that have a schedule due."""
+        return set(await self.session.scalars(select(Schedule.platform).where(*self._due(now)).distinct()))
+
+    @staticmethod
+    def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+        return (Schedule.state == "active", Schedule.next_post_at <= now)
 
     async def advance(self, schedule: Schedule, seen_next: datetime, new_next: datetime) -> bool:
         """Move the next post time on, if nobody else did meanwhile."""

@@ -262,3 +262,53 @@ async def test_one_sweep_posts_every_due_channel_in_batches_several_at_a_time(
     outbound.most_in_flight = 0
     assert (await core.sweep()).revealed == 11
     assert outbound.most_in_flight == 3
+
+
+class StalledSlack(RecordingOutbound):
+    """Slack posts hang until released; Discord posts go through at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def post(self, place: Place, post: Post) -> MessageRef:
+        if place.platform == "slack":
+            await self.release.wait()
+        return await super().post(place, post)
+
+
+async def test_each_platform_posts_and_reveals_in_its_own_lane(
+    db: Database, bank: Bank, clock: FixedClock, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(daily, "BATCH", 4)
+    monkeypatch.setattr(daily, "PUBLISHING", 2)
+    outbound = StalledSlack()
+    core = Core(Services(db, bank, clock, outbound, random.Random(1)))
+    clock.set(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))
+    slack = [Place("slack", "T1", f"C{n}") for n in range(6)]
+    discord = [Place("discord", "G1", f"{100 + n}") for n in range(6)]
+    for place in slack + discord:  # Slack's schedules come first in the due order
+        await core.command(f"/mlquestion schedule set #{place.channel} 09:00 UTC 1h", admin, place)
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    sweep = asyncio.create_task(core.sweep())
+    for _ in range(200):  # every Discord channel is posted while Slack's slots are all stuck
+        if len(outbound.posts("question")) == len(discord):
+            break
+        await asyncio.sleep(0.01)
+    assert sorted(s.place.channel for s in outbound.posts("question")) == sorted(p.channel for p in discord)
+    assert not sweep.done()
+    outbound.release.set()
+    report = await asyncio.wait_for(sweep, 10)
+    assert (report.posted, report.failed) == (12, 0)
+    assert len(outbound.posts("question")) == 12
+
+    outbound.release.clear()
+    clock.set(datetime(2026, 11, 23, 10, 1, tzinfo=UTC))
+    sweep = asyncio.create_task(core.sweep())
+    for _ in range(200):
+        if len(outbound.posts("reveal")) == len(discord):
+            break
+        await asyncio.sleep(0.01)
+    assert sorted(s.place.channel for s in outbound.posts("reveal")) == sorted(p.channel for p in discord)
+    outbound.release.set()
+    assert (await asyncio.wait_for(sweep, 10)).revealed == 12
