@@ -25,11 +25,13 @@ def pick(
         raise ValueError("no candidates")
     fewest = min(asked[q.id] for q in candidates)
     pool = [q for q in candidates if asked[q.id] == fewest]
-    recent_topics = [topic_of(qid) for qid in recent]
-
-    def staleness(topic: str) -> int:
-        return recent_topics.index(topic) if topic in recent_topics else len(recent_topics) + 1
-
-    stalest = max(staleness(q.topic) for q in pool)
-    pool = [q for q in pool if staleness(q.topic) == stalest]
+    # A topic's staleness is how far back the channel last saw it (not seen lately: the stalest of all).
+    staleness: dict[str, int] = {}
+    for position, question_id in enumerate(recent):
+        topic = topic_of(question_id)
+        if topic is not None:
+            staleness.setdefault(topic, position)
+    never = len(recent) + 1
+    stalest = max(staleness.get(q.topic, never) for q in pool)
+    pool = [q for q in pool if staleness.get(q.topic, never) == stalest]
     return rng.choice(sorted(pool, key=lambda q: q.id))

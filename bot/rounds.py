@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,7 @@ from bot.errors import (
     UsageError,
 )
 from bot.picking import pick
+from bot.storage.database import after_commit
 from bot.storage.models import Round
 from bot.storage.progress import ProgressRepository
 from bot.storage.rounds import RoundRepository
@@ -73,8 +75,8 @@ class Rounds:
         async with self.s.db.session() as session:  # one transaction: what the channel saw, then the new round
             asked, recent = await RoundRepository(session).asked_in_channel(place)
             question = pick(candidates, asked, recent, catalogue.topic_of, self.s.rng)
-            round_ = await self._record(session, actor, place, question)
-        return self._served(round_, question, catalogue)
+            round_id = await self._record(session, actor, place, question)
+        return self._served(round_id, question, catalogue)
 
     async def serve_by_id(self, actor: Actor, place: Place, question_id: str) -> Outcome:
         """Serve one question by its id."""
@@ -85,21 +87,29 @@ class Rounds:
                 f"There is no question `{question_id}`. Ids look like `cnn-max-pooling`; every question shows its id."
             )
         async with self.s.db.session() as session:
-            round_ = await self._record(session, actor, place, question)
-        return self._served(round_, question, catalogue)
+            round_id = await self._record(session, actor, place, question)
+        return self._served(round_id, question, catalogue)
 
-    async def _record(self, session: AsyncSession, actor: Actor, place: Place, question: Question) -> Round:
+    async def _record(self, session: AsyncSession, actor: Actor, place: Place, question: Question) -> int:
         now = self.s.clock.now()
-        await ProgressRepository(session).remember_member(
-            place.platform, place.workspace, actor.user, actor.display_name, now
-        )
+        await self._remember(session, place.platform, place.workspace, actor, now)
         return await RoundRepository(session).open_on_demand(
             place.in_thread(None), question.id, actor.user, now, self.s.default_reveal_after
         )
 
-    def _served(self, round_: Round, question: Question, catalogue: Catalogue) -> Outcome:
+    async def _remember(
+        self, session: AsyncSession, platform: str, workspace: str, actor: Actor, now: datetime
+    ) -> None:
+        """Keep the member's display name, unless this process wrote the same one lately (noted once committed)."""
+        names, user, name = self.s.names, actor.user, actor.display_name
+        if names.unchanged(platform, workspace, user, name):
+            return
+        await ProgressRepository(session).remember_member(platform, workspace, user, name, now)
+        after_commit(session, lambda: names.note(platform, workspace, user, name))
+
+    def _served(self, round_id: int, question: Question, catalogue: Catalogue) -> Outcome:
         name = catalogue.bank.topic_name(question.topic)
-        return Outcome.of(Reply(posts.question_post(question, name, round_.id, None)))
+        return Outcome.of(Reply(posts.question_post(question, name, round_id, None)))
 
     async def open_round_here(self, place: Place) -> Round:
         """Return the open round of the channel (or thread), or say there is none."""
@@ -140,9 +150,7 @@ class Rounds:
                 raise UsageError(f"This question no longer exists.{keep}")
             if round_.state in ("revealing", "revealed", "failed"):
                 raise RoundClosedError(f"The model answer is already out, so this answer was not counted.{keep}")
-            await ProgressRepository(session).remember_member(
-                round_.platform, round_.workspace, actor.user, actor.display_name, now
-            )
+            await self._remember(session, round_.platform, round_.workspace, actor, now)
             answer = await repo.add_answer(round_, actor.user, actor.display_name, text, "form", now)
             if answer is None:
                 raise RoundClosedError(f"You already answered this question; only your first answer counts.{keep}")
@@ -175,9 +183,7 @@ class Rounds:
             round_ = await repo.by_thread(place)
             if round_ is None or round_.state != "open":
                 return False
-            await ProgressRepository(session).remember_member(
-                place.platform, place.workspace, actor.user, actor.display_name, now
-            )
+            await self._remember(session, place.platform, place.workspace, actor, now)
             answer = await repo.add_answer(
                 round_,
                 actor.user,

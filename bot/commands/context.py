@@ -17,6 +17,32 @@ from bot.storage.library import LibraryRepository
 from bot.vocabulary import Actor, Place
 
 
+class NameMemo:
+    """Members' display names this process wrote lately, so a command skips rewriting an unchanged one.
+
+    A name is noted only once the transaction that wrote it committed. Another process may write a newer
+    name meanwhile, so a note lasts `lifetime` seconds; at most `capacity` notes are kept (oldest go first).
+    """
+
+    def __init__(self, lifetime: float = 600.0, capacity: int = 20_000) -> None:
+        self.lifetime = lifetime
+        self.capacity = capacity
+        self._written: dict[tuple[str, str, str], tuple[str, float]] = {}
+
+    def unchanged(self, platform: str, workspace: str, user: str, name: str) -> bool:
+        """Whether this process wrote exactly this name for the member within the lifetime."""
+        note = self._written.get((platform, workspace, user))
+        return note is not None and note[0] == name and time.monotonic() - note[1] < self.lifetime
+
+    def note(self, platform: str, workspace: str, user: str, name: str) -> None:
+        """Remember that the member's name was written (call after the commit)."""
+        key = (platform, workspace, user)
+        self._written.pop(key, None)
+        if len(self._written) >= self.capacity:
+            del self._written[next(iter(self._written))]
+        self._written[key] = (name, time.monotonic())
+
+
 @dataclass
 class Services:
     """The core's dependencies, built once by the composition root."""
@@ -31,6 +57,7 @@ class Services:
     # forgets it at once when it adds a question; other processes see the question within this time.
     catalogue_lifetime: float = 30.0
     _catalogues: dict[tuple[str, str], tuple[float, Catalogue]] = field(default_factory=dict, repr=False)
+    names: NameMemo = field(default_factory=NameMemo, repr=False)
 
     async def catalogue(self, platform: str, workspace: str) -> Catalogue:
         """Return the workspace's questions (the bank plus its own), read at most once per lifetime."""

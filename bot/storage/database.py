@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_AFTER_COMMIT = "mlquestion.after_commit"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's transaction committed (for caches of what was written)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
 class Database:
     """An async engine and its session factory; one session per unit of work."""
 
@@ -72,9 +80,15 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """Open a session and a transaction; commit on success, roll back on error."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        """Open a session and a transaction; commit on success, roll back on error.
+
+        What `after_commit` registered runs once the commit succeeded (never after a rollback).
+        """
+        async with self._sessions() as session:
+            async with session.begin():
+                yield session
+            for callback in session.info.pop(_AFTER_COMMIT, ()):
+                callback()
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

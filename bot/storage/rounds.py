@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import insert_new
@@ -15,6 +15,42 @@ from bot.storage.progress import ProgressRepository
 from bot.vocabulary import Place
 
 CLAIM_LEASE = timedelta(minutes=5)
+
+_ROUNDS = Round.__table__
+assert isinstance(_ROUNDS, Table)
+# The two statements of `/mlquestion random`, built once (their SQL and cache keys are reused on every call).
+_THIS_CHANNEL = (
+    Round.platform == bindparam("platform"),
+    Round.workspace == bindparam("workspace"),
+    Round.channel == bindparam("channel"),
+)
+# What the picker reads: each question's count in the channel, the most recently asked first.
+_ASKED = (
+    select(Round.question_id, func.count())
+    .where(*_THIS_CHANNEL)
+    .group_by(Round.question_id)
+    .order_by(func.max(Round.opened_at).desc(), func.max(Round.id).desc())
+)
+_ON_DEMAND = (
+    insert(_ROUNDS)  # the table, not the entity: no unit of work for a row nothing reads back
+    .values(
+        platform=bindparam("platform"),
+        workspace=bindparam("workspace"),
+        channel=bindparam("channel"),
+        question_id=bindparam("question_id"),
+        kind="on_demand",
+        asked_by=bindparam("asked_by"),
+        state="open",
+        claimed_at=bindparam("now"),
+        opened_at=bindparam("now"),
+        reveal_due_at=bindparam("reveal_due_at"),
+    )
+    .returning(_ROUNDS.c.id)
+)
+
+
+def _in_channel(place: Place) -> dict[str, str]:
+    return {"platform": place.platform, "workspace": place.workspace, "channel": place.channel}
 
 
 @dataclass(frozen=True)
@@ -36,20 +72,11 @@ class RoundRepository:
         """Return the round with this id."""
         return await self.session.get(Round, round_id)
 
-    async def asked_in_channel(self, place: Place) -> tuple[Counter[str], list[str]]:
-        """Return how often each question was asked in the channel, and recent question ids (newest first)."""
-        in_channel = (
-            Round.platform == place.platform,
-            Round.workspace == place.workspace,
-            Round.channel == place.channel,
-        )
-        counts = await self.session.execute(
-            select(Round.question_id, func.count()).where(*in_channel).group_by(Round.question_id)
-        )
-        recent = await self.session.scalars(
-            select(Round.question_id).where(*in_channel).order_by(Round.opened_at.desc(), Round.id.desc()).limit(20)
-        )
-        return Counter({question_id: int(n) for question_id, n in counts}), list(recent)
+    async def asked_in_channel(self, place: Place, recent: int = 20) -> tuple[Counter[str], list[str]]:
+        """Return how often each question was asked in the channel, and the `recent` questions it was asked
+        last (newest first, each once)."""
+        rows = (await self.session.execute(_ASKED, _in_channel(place))).all()
+        return Counter({question_id: int(n) for question_id, n in rows}), [row[0] for row in rows[:recent]]
 
     async def next_daily_number(self, place: Place) -> int:
         """Return the number of the channel's next daily question."""
@@ -118,23 +145,17 @@ class RoundRepository:
 
     async def open_on_demand(
         self, place: Place, question_id: str, asked_by: str, now: datetime, reveal_after: timedelta
-    ) -> Round:
-        """Record an on-demand question served in a channel."""
-        round_ = Round(
-            platform=place.platform,
-            workspace=place.workspace,
-            channel=place.channel,
-            question_id=question_id,
-            kind="on_demand",
-            asked_by=asked_by,
-            state="open",
-            claimed_at=now,
-            opened_at=now,
-            reveal_due_at=now + reveal_after,
-        )
-        self.session.add(round_)
-        await self.session.flush()
-        return round_
+    ) -> int:
+        """Record an on-demand question served in a channel; return the new round's id."""
+        values = {
+            **_in_channel(place),
+            "question_id": question_id,
+            "asked_by": asked_by,
+            "now": now,
+            "reveal_due_at": now + reveal_after,
+        }
+        round_id: int = (await self.session.execute(_ON_DEMAND, values)).scalar_one()
+        return round_id
 
     async def mark_posted(self, round_id: int, message_id: str, thread: str | None, now: datetime) -> None:
         """Record where the daily post landed; the round is now open for answers."""
