@@ -29,12 +29,21 @@ MEDALS = ("🥇", "🥈", "🥉")
 
 def period_start(period: str, now: datetime) -> datetime | None:
     """Return when a leaderboard period began (UTC): Monday for the week, the 1st for the month."""
-    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "week":
-        return today - timedelta(days=today.weekday())
+        return week_start(now)
     if period == "month":
-        return today.replace(day=1)
+        return _midnight(now).replace(day=1)
     return None
+
+
+def week_start(now: datetime) -> datetime:
+    """Return the start of this week: Monday, 00:00 UTC."""
+    today = _midnight(now)
+    return today - timedelta(days=today.weekday())
+
+
+def _midnight(now: datetime) -> datetime:
+    return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 async def leaderboard(ctx: Context, inv: Invocation) -> Outcome:
@@ -64,20 +73,17 @@ async def stats(ctx: Context, inv: Invocation) -> Outcome:
     now = ctx.now()
     async with ctx.services.db.session() as session:
         progress = ProgressRepository(session)
-        name = await progress.display_name(platform, workspace, user)
-        if name is None and user == ctx.actor.user:
-            name = ctx.actor.display_name
-        answered = await progress.answered_count(platform, workspace, user)
-        total = await progress.points(platform, workspace, user)
-        week = await progress.points(platform, workspace, user, period_start("week", now))
+        summary = await progress.summary(platform, workspace, user, week_start(now), now)
         streaks = await progress.streaks(platform, workspace, user)
         scores = await progress.topic_scores(platform, workspace, user)
-        due = await progress.due_review(platform, workspace, user, now)
+    name = summary.display_name
+    if name is None and user == ctx.actor.user:
+        name = ctx.actor.display_name
     current = max((s.current for s in streaks.values()), default=0)
     best = max((s.best for s in streaks.values()), default=0)
     fields = [
-        Field("Answered", str(answered)),
-        Field("Points", f"{total} ({week} this week)"),
+        Field("Answered", str(summary.answered)),
+        Field("Points", f"{summary.points} ({summary.points_since} this week)"),
         Field("Streak", f"{current} (best {best})"),
     ]
     bank = ctx.services.bank
@@ -87,7 +93,7 @@ async def stats(ctx: Context, inv: Invocation) -> Outcome:
         if len(ranked) > 1:
             fields.append(Field("Weakest", f"{bank.topic_name(ranked[-1][0])} ({ranked[-1][1]:.0%})"))
     body = "" if scores else "Grade yourself after a reveal to see your strongest and weakest topics."
-    if due is not None and user == ctx.actor.user:
+    if summary.review_due and user == ctx.actor.user:
         body = (body + "\n" if body else "") + "A review is due: `/mlquestion review`."
     return Outcome.of(Reply(posts.info(f"Stats for {name or user}", body, tuple(fields))))
 

@@ -43,6 +43,42 @@ def _counted(platform: Any, workspace: Any, channel: Any) -> tuple[Any, ...]:
     )
 
 
+def _summary_statement() -> Any:
+    def mine(model: Any) -> tuple[Any, ...]:
+        return (
+            model.platform == bindparam("platform"),
+            model.workspace == bindparam("workspace"),
+            model.user == bindparam("user"),
+        )
+
+    points = func.coalesce(func.sum(PointEntry.amount), 0)
+    return select(
+        select(Member.display_name).where(*mine(Member)).scalar_subquery(),
+        select(func.count()).select_from(Answer).where(*mine(Answer)).scalar_subquery(),
+        select(points).where(*mine(PointEntry)).scalar_subquery(),
+        select(points).where(*mine(PointEntry), PointEntry.created_at >= bindparam("since")).scalar_subquery(),
+        select(ReviewItem.id)
+        .where(*mine(ReviewItem), ReviewItem.due_at <= bindparam("now"))
+        .limit(1)
+        .scalar_subquery(),
+    )
+
+
+# What `stats` shows besides streaks and topics, built once (it runs on every `stats`).
+_SUMMARY = _summary_statement()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A member's figures for `stats`."""
+
+    display_name: str | None
+    answered: int
+    points: int
+    points_since: int
+    review_due: bool
+
+
 @dataclass(frozen=True)
 class Standing:
     """One line of a leaderboard."""
@@ -117,27 +153,13 @@ class ProgressRepository:
         )
         return {u: n for u, n in rows}
 
-    async def points(self, platform: str, workspace: str, user: str, since: datetime | None = None) -> int:
-        """Return the member's points (since `since`)."""
-        query = select(func.coalesce(func.sum(PointEntry.amount), 0)).where(
-            PointEntry.platform == platform,
-            PointEntry.workspace == workspace,
-            PointEntry.user == user,
-        )
-        if since is not None:
-            query = query.where(PointEntry.created_at >= since)
-        return int(await self.session.scalar(query) or 0)
-
-    async def answered_count(self, platform: str, workspace: str, user: str) -> int:
-        """Return how many questions the member answered."""
-        return int(
-            await self.session.scalar(
-                select(func.count()).where(
-                    Answer.platform == platform, Answer.workspace == workspace, Answer.user == user
-                )
-            )
-            or 0
-        )
+    async def summary(self, platform: str, workspace: str, user: str, since: datetime, now: datetime) -> Summary:
+        """Return the member's name, answers, points (all and since `since`) and whether a review is due,
+        in one statement (each figure a subquery over its own covering index)."""
+        member = {"platform": platform, "workspace": workspace, "user": user}
+        row = (await self.session.execute(_SUMMARY, {**member, "since": since, "now": now})).one()
+        name, answered, points, recent, due = row
+        return Summary(name, int(answered or 0), int(points or 0), int(recent or 0), due is not None)
 
     async def streaks(self, platform: str, workspace: str, user: str) -> dict[str, Streak]:
         """Return the member's streak in each channel with daily questions they answered."""
