@@ -151,18 +151,18 @@ class Rounds:
             if round_.state in ("revealing", "revealed", "failed"):
                 raise RoundClosedError(f"The model answer is already out, so this answer was not counted.{keep}")
             await self._remember(session, round_.platform, round_.workspace, actor, now)
-            answer = await repo.add_answer(round_, actor.user, actor.display_name, text, "form", now)
-            if answer is None:
+            answer_id = await repo.add_answer(round_, actor.user, actor.display_name, text, "form", now)
+            if answer_id is None:
                 raise RoundClosedError(f"You already answered this question; only your first answer counts.{keep}")
-            await repo.award(round_, actor.user, scoring.ANSWER_POINTS, "answer", f"answer:{answer.id}", now)
+            await repo.award(round_, actor.user, scoring.ANSWER_POINTS, "answer", f"answer:{answer_id}", now)
         place = Place(round_.platform, round_.workspace, round_.channel, round_.thread)
         try:
-            sent = await self.s.outbound.post(place, posts.answer_post(actor.mention(), text, answer.id))
+            sent = await self.s.outbound.post(place, posts.answer_post(actor.mention(), text, answer_id))
         except PlatformRefusedError as exc:
-            log.warning("answer %s stored but not posted: %s", answer.id, exc.reason)
+            log.warning("answer %s stored but not posted: %s", answer_id, exc.reason)
         else:
             async with self.s.db.session() as session:
-                await RoundRepository(session).set_answer_message(answer.id, sent.message_id)
+                await RoundRepository(session).set_answer_message(answer_id, sent.message_id)
         return Outcome.of(
             Reply(
                 posts.info(
@@ -184,7 +184,7 @@ class Rounds:
             if round_ is None or round_.state != "open":
                 return False
             await self._remember(session, place.platform, place.workspace, actor, now)
-            answer = await repo.add_answer(
+            answer_id = await repo.add_answer(
                 round_,
                 actor.user,
                 actor.display_name,
@@ -192,10 +192,10 @@ class Rounds:
                 "reply",
                 now,
             )
-            if answer is None:
+            if answer_id is None:
                 return False
-            await repo.set_answer_message(answer.id, message_id)
-            await repo.award(round_, actor.user, scoring.ANSWER_POINTS, "answer", f"answer:{answer.id}", now)
+            await repo.set_answer_message(answer_id, message_id)
+            await repo.award(round_, actor.user, scoring.ANSWER_POINTS, "answer", f"answer:{answer_id}", now)
         try:
             await self.s.outbound.react(MessageRef(place, message_id), "✅")
         except PlatformRefusedError as exc:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +40,13 @@ def insert_or_update(
 
 async def insert_new(session: AsyncSession, model: Any, **values: Any) -> int | None:
     """Insert a row unless a unique key already holds it; return the new row's id, or None."""
-    statement = insert_ignoring_conflicts(session, model, **values).returning(model.id)
-    result: int | None = await session.scalar(statement)
+    statement = _insert_new(session.get_bind().dialect.name, model, tuple(sorted(values)))
+    result: int | None = (await session.execute(statement, values)).scalar()
     return result
+
+
+@cache
+def _insert_new(dialect: str, model: Any, columns: tuple[str, ...]) -> Any:
+    """Build each kind of insert once, with parameters (its SQL and cache key are then reused)."""
+    values: dict[str, Any] = {column: bindparam(column) for column in columns}
+    return _insert(dialect, model, values).on_conflict_do_nothing().returning(model.id)

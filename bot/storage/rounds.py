@@ -232,8 +232,9 @@ class RoundRepository:
 
     async def add_answer(
         self, round_: Round, user: str, display_name: str, text: str, source: str, now: datetime
-    ) -> Answer | None:
-        """Store a member's answer (and extend their streak); None when they already answered this round."""
+    ) -> int | None:
+        """Store a member's answer (and extend their streak); return its id, or None when they already
+        answered this round."""
         answer_id = await insert_new(
             self.session,
             Answer,
@@ -249,7 +250,7 @@ class RoundRepository:
         if answer_id is None:
             return None
         await ProgressRepository(self.session).record_daily_answer(round_, user)
-        return await self.session.get(Answer, answer_id)
+        return answer_id
 
     async def set_answer_message(self, answer_id: int, message_id: str) -> None:
         """Remember which message shows this answer (reactions on it are upvotes)."""
