@@ -23,6 +23,7 @@ from bot.content.question import Difficulty
 from bot.errors import PlatformRefusedError, UsageError
 from bot.picking import pick
 from bot.rounds import Rounds
+from bot.storage.database import after_commit
 from bot.storage.models import Round, Schedule
 from bot.storage.rounds import RoundRepository
 from bot.storage.schedules import ScheduleRepository
@@ -190,7 +191,11 @@ class Daily:
             asked, recent = await rounds.asked_in_channel(place)
             question = pick(candidates, asked, recent, catalogue.topic_of, self.s.rng)
             reveal_after = timedelta(seconds=schedule.reveal_after_s)
-            return await rounds.claim_daily(place, local_date, question.id, now, reveal_after)
+            claimed = await rounds.claim_daily(place, local_date, question.id, now, reveal_after)
+            if claimed is not None:  # on-demand picks in this channel count it from now on
+                channel = (place.platform, place.workspace, place.channel)
+                after_commit(session, lambda: self.s.asked.asked(channel, question.id))
+            return claimed
 
     async def _publish(self, round_: Round) -> bool:
         """Post a claimed daily round and open its thread; pause the schedule if the platform refuses."""

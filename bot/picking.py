@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -35,3 +36,50 @@ def pick(
     stalest = max(staleness.get(q.topic, never) for q in pool)
     pool = [q for q in pool if staleness.get(q.topic, never) == stalest]
     return rng.choice(sorted(pool, key=lambda q: q.id))
+
+
+class AskedMemo:
+    """What this process knows each busy channel was asked, so a burst of `/mlquestion random` in one
+    channel reads the channel's history once instead of once per question.
+
+    An entry is read from the database, then kept up to date with every round this process opens in the
+    channel; rounds other processes open are seen once the entry is older than `lifetime` seconds and is
+    read again. At most `capacity` channels are kept (the least recently used go first).
+    """
+
+    def __init__(self, lifetime: float = 60.0, capacity: int = 256, recent: int = 20) -> None:
+        self.lifetime = lifetime
+        self.capacity = capacity
+        self.recent = recent
+        self._entries: dict[tuple[str, str, str], tuple[float, Counter[str], list[str]]] = {}
+
+    def get(self, key: tuple[str, str, str]) -> tuple[Counter[str], list[str]] | None:
+        """Return the channel's counts and recent questions (newest first), or None when unknown or old."""
+        entry = self._entries.pop(key, None)
+        if entry is None or time.monotonic() - entry[0] >= self.lifetime:
+            return None
+        self._entries[key] = entry  # now the most recently used
+        return entry[1], entry[2]
+
+    def put(self, key: tuple[str, str, str], asked: Counter[str], recent: list[str]) -> None:
+        """Keep what the database says the channel was asked."""
+        self._entries.pop(key, None)
+        if len(self._entries) >= self.capacity:
+            del self._entries[next(iter(self._entries))]
+        self._entries[key] = (time.monotonic(), asked, recent[: self.recent])
+
+    def asked(self, key: tuple[str, str, str], question_id: str) -> None:
+        """Count a question this process just asked in the channel (nothing happens for unknown channels)."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return
+        entry[1][question_id] += 1
+        recent = entry[2]
+        if question_id in recent:
+            recent.remove(question_id)
+        recent.insert(0, question_id)
+        del recent[self.recent :]
+
+    def forget(self, key: tuple[str, str, str]) -> None:
+        """Drop the channel (after a failed write, so the next question reads the database)."""
+        self._entries.pop(key, None)

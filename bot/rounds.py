@@ -72,10 +72,19 @@ class Rounds:
         if not candidates:
             wanted = " ".join(filter(None, [",".join(topics), difficulty.value if difficulty else ""]))
             raise NoQuestionsError(f"No question matches `{wanted}`. Try another difficulty or `/mlquestion topics`.")
-        async with self.s.db.session() as session:  # one transaction: what the channel saw, then the new round
-            asked, recent = await RoundRepository(session).asked_in_channel(place)
-            question = pick(candidates, asked, recent, catalogue.topic_of, self.s.rng)
-            round_id = await self._record(session, actor, place, question)
+        channel = (place.platform, place.workspace, place.channel)
+        try:
+            async with self.s.db.session() as session:  # one transaction: what the channel saw, then the new round
+                known = self.s.asked.get(channel)
+                if known is None:
+                    known = await RoundRepository(session).asked_in_channel(place)
+                    self.s.asked.put(channel, *known)
+                question = pick(candidates, *known, catalogue.topic_of, self.s.rng)
+                self.s.asked.asked(channel, question.id)  # at once, so a concurrent pick here sees it
+                round_id = await self._record(session, actor, place, question)
+        except BaseException:
+            self.s.asked.forget(channel)  # the round was not stored: read the channel again next time
+            raise
         return self._served(round_id, question, catalogue)
 
     async def serve_by_id(self, actor: Actor, place: Place, question_id: str) -> Outcome:

@@ -11,6 +11,7 @@ from bot.catalogue import Catalogue
 from bot.clock import Clock
 from bot.content.bank import Bank
 from bot.errors import NotAllowedError
+from bot.picking import AskedMemo
 from bot.ports import Outbound
 from bot.storage.database import Database
 from bot.storage.library import LibraryRepository
@@ -58,6 +59,7 @@ class Services:
     catalogue_lifetime: float = 30.0
     _catalogues: dict[tuple[str, str], tuple[float, Catalogue]] = field(default_factory=dict, repr=False)
     names: NameMemo = field(default_factory=NameMemo, repr=False)
+    asked: AskedMemo = field(default_factory=AskedMemo, repr=False)
 
     async def catalogue(self, platform: str, workspace: str) -> Catalogue:
         """Return the workspace's questions (the bank plus its own), read at most once per lifetime."""
