@@ -31,8 +31,11 @@ DEFAULT_PG = os.environ.get(
 TARGETS = {"rss_mb": 200.0, "startup_s": 2.0}
 
 
+STARTED = time.perf_counter()
+
+
 def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(f"[{time.perf_counter() - STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 def machine() -> dict[str, Any]:

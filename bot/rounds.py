@@ -226,14 +226,12 @@ class Rounds:
                 return Outcome()
             if answer.user == actor.user:
                 raise NotAllowedError("You cannot upvote your own answer.")
-            round_ = await repo.get(answer.round_id)
-            assert round_ is not None
             count = await repo.add_upvote(answer, actor.user, now)
             if count is None:
                 raise NotAllowedError("You already upvoted this answer.")
             points = scoring.upvote_points(count)
             if points:
-                await repo.award(round_, answer.user, points, "upvote", f"upvote:{answer.id}:{count}", now)
+                await repo.award(answer, answer.user, points, "upvote", f"upvote:{answer.id}:{count}", now)
         return Outcome.of(Reply(posts.info("Upvoted", f"You upvoted {answer.display_name}'s answer."), True))
 
     async def reveal(self, actor: Actor | None, round_: Round) -> Outcome:

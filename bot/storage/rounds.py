@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, up
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import insert_new
-from bot.storage.models import Answer, PointEntry, Round, Upvote
+from bot.storage.models import Answer, PointEntry, Round, Scoped, Upvote
 from bot.storage.progress import ProgressRepository
 from bot.vocabulary import Place
 
@@ -298,13 +298,14 @@ class RoundRepository:
         )
         return [AnswerSummary(user, name, int(count)) for user, name, count in rows]
 
-    async def award(self, round_: Round, user: str, amount: int, reason: str, ref: str, now: datetime) -> bool:
-        """Give points once per `ref`; False when they were already given."""
+    async def award(self, where: Scoped, user: str, amount: int, reason: str, ref: str, now: datetime) -> bool:
+        """Give points in the workspace of `where` (a round or an answer) once per `ref`; False when they were
+        already given."""
         entry_id = await insert_new(
             self.session,
             PointEntry,
-            platform=round_.platform,
-            workspace=round_.workspace,
+            platform=where.platform,
+            workspace=where.workspace,
             user=user,
             amount=amount,
             reason=reason,
