@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import ColumnElement, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import insert_ignoring_conflicts, insert_or_update
@@ -128,17 +128,32 @@ class ProgressRepository:
         self, platform: str, workspace: str, since: datetime | None, limit: int = 10
     ) -> list[Standing]:
         """Return the top members by points earned since `since` (all time when None)."""
-        points = func.sum(PointEntry.amount)
-        answers = func.sum(func.cast(PointEntry.reason == "answer", type_=PointEntry.amount.type))
+        in_workspace: tuple[ColumnElement[bool], ...] = (
+            PointEntry.platform == platform,
+            PointEntry.workspace == workspace,
+        )
+        entries: Any = PointEntry.__table__.c
+        if since is not None:
+            # The period's entries first, read by time (`ix_points_board`); OFFSET 0 keeps it a subquery. Left
+            # to itself, SQLite prefers the per-member index (no sorting of the groups) and reads the
+            # workspace's whole history for a week's board.
+            entries = (
+                select(PointEntry.user, PointEntry.amount, PointEntry.reason)
+                .where(*in_workspace, PointEntry.created_at >= since)
+                .offset(0)
+                .subquery()
+                .c
+            )
+            in_workspace = ()
+        points = func.sum(entries.amount)
+        answers = func.sum(func.cast(entries.reason == "answer", type_=PointEntry.amount.type))
         query = (
-            select(PointEntry.user, points, answers)
-            .where(PointEntry.platform == platform, PointEntry.workspace == workspace)
-            .group_by(PointEntry.user)
-            .order_by(points.desc(), PointEntry.user)
+            select(entries.user, points, answers)
+            .where(*in_workspace)
+            .group_by(entries.user)
+            .order_by(points.desc(), entries.user)
             .limit(limit)
         )
-        if since is not None:
-            query = query.where(PointEntry.created_at >= since)
         rows = (await self.session.execute(query)).all()
         names = await self._names(platform, workspace, [r[0] for r in rows])
         return [Standing(u, names.get(u, u), int(p or 0), int(a or 0)) for u, p, a in rows]
@@ -166,45 +181,56 @@ class ProgressRepository:
         return (await self.streaks_of(platform, workspace, [user])).get(user, {})
 
     async def streaks_of(self, platform: str, workspace: str, users: list[str]) -> dict[str, dict[str, Streak]]:
-        """Return each member's streak in each channel with daily questions they answered, in one query.
+        """Return each member's streak in each channel with daily questions they answered, in two queries.
 
         The `streaks` table holds each member's latest run per channel (kept by `record_daily_answer`); the
         run is current while it ends at the channel's newest counted round, or at the one before it while
         the newest is still pending (a round nobody answered yet does not break a streak). The newest two
-        rounds come from short backwards walks of `ix_rounds_daily`, one per streak row.
+        rounds come from short backwards walks of `ix_rounds_daily`, once per channel the members have rows in.
         """
         if not users:
             return {}
+        mine = (
+            MemberStreak.platform == platform,
+            MemberStreak.workspace == workspace,
+            MemberStreak.user.in_(users),
+        )
+        rows = (
+            await self.session.execute(
+                select(
+                    MemberStreak.user,
+                    MemberStreak.channel,
+                    MemberStreak.current_run,
+                    MemberStreak.best_run,
+                    MemberStreak.last_number,
+                ).where(*mine)
+            )
+        ).all()
+        if not rows:
+            return {}
+        # Each channel's two newest counted rounds, once per channel (busy members share many channels).
+        channels = select(MemberStreak.channel).where(*mine).distinct().subquery()
 
         def newest(column: Any, offset: int) -> Any:
             return (
                 select(column)
-                .where(*_counted(MemberStreak.platform, MemberStreak.workspace, MemberStreak.channel))
+                .where(*_counted(platform, workspace, channels.c.channel))
                 .order_by(Round.number.desc())
                 .limit(1)
                 .offset(offset)
-                .correlate(MemberStreak)
+                .correlate(channels)
                 .scalar_subquery()
             )
 
-        rows = await self.session.execute(
-            select(
-                MemberStreak.user,
-                MemberStreak.channel,
-                MemberStreak.current_run,
-                MemberStreak.best_run,
-                MemberStreak.last_number,
-                newest(Round.number, 0),
-                newest(Round.state, 0),
-                newest(Round.number, 1),
-            ).where(
-                MemberStreak.platform == platform,
-                MemberStreak.workspace == workspace,
-                MemberStreak.user.in_(users),
+        heads = {
+            channel: (top, top_state, before_top)
+            for channel, top, top_state, before_top in await self.session.execute(
+                select(channels.c.channel, newest(Round.number, 0), newest(Round.state, 0), newest(Round.number, 1))
             )
-        )
+        }
         result: dict[str, dict[str, Streak]] = {}
-        for user, channel, current, best, last, top, top_state, before_top in rows:
+        for user, channel, current, best, last in rows:
+            top, top_state, before_top = heads.get(channel, (None, None, None))
             live = last == top or (top_state in PENDING_STATES and last == before_top)
             result.setdefault(user, {})[channel] = Streak(current if live else 0, best)
         return result

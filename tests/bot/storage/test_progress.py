@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
 
 from bot.storage.database import Database
 from bot.storage.models import Answer, PointEntry, ReviewItem
@@ -43,3 +46,19 @@ async def test_the_summary_counts_answers_points_and_due_reviews_of_one_member(d
         assert later.review_due
         assert await progress.summary("slack", "T1", "bob", MONDAY, NOW) == Summary(None, 0, 10, 10, False)
         assert await progress.summary("discord", "T1", "ada", MONDAY, NOW) == Summary(None, 0, 0, 0, False)
+
+
+async def test_a_periods_board_reads_the_period_by_time_and_all_time_reads_by_member(db: Database) -> None:
+    plans: list[str] = []
+
+    def explain(conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("SELECT") and "FROM points" in statement and conn.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            plans.append(" ".join(str(row[-1]) for row in rows))
+
+    event.listen(db.engine.sync_engine, "after_cursor_execute", explain)
+    async with db.session() as session:
+        for since in (MONDAY, None):
+            await ProgressRepository(session).leaderboard("slack", "T1", since)
+    if db.is_sqlite:
+        assert "ix_points_board" in plans[0] and "ix_points_member" in plans[1], plans
