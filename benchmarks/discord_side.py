@@ -632,8 +632,14 @@ async def run_discord_side_by_side(
     sections: bool = False,
     profile: Path | None = None,
     pool_size: int | None = None,
+    warmup: float = 2.0,
+    probe: float = PROBE_SECONDS,
+    pause: float = PAUSE_S,
 ) -> dict[str, Any]:
     """Measure our bot against a bare discord.py bot under the same open-loop `/mlquestion random` load.
+
+    `warmup` (seconds of load per bot before measuring), `probe` (seconds of the bare bot's sustain check) and
+    `pause` (idle seconds between slices) are shortened by `--quick`.
 
     `db_url` must be a scratch database: the chosen Discord channel and members are renamed to snowflakes
     in it. `sections` / `profile` run the bot under benchmarks/discord_probe.py (slower: for diagnosis);
@@ -671,9 +677,9 @@ async def run_discord_side_by_side(
             interactions = Interactions(where)
             try:
                 log("discord side by side: starting the bot and the bare discord.py bot")
-                await ours.start(interactions)
-                await bare.start(interactions)
-                result = await _measure(ours, bare, interactions, where, rate, seconds, log)
+                await asyncio.gather(ours.start(interactions), bare.start(interactions))
+                timing = Timing(warmup, probe, pause)
+                result = await _measure(ours, bare, interactions, where, rate, seconds, log, timing)
             finally:
                 code = await ours.stop()
                 await bare.stop()
@@ -690,12 +696,28 @@ async def run_discord_side_by_side(
     return result
 
 
+@dataclass(frozen=True)
+class Timing:
+    """How long the unmeasured parts last: warm-up and probe (seconds of load), pause between slices."""
+
+    warmup: float
+    probe: float
+    pause: float
+
+
 async def _measure(
-    ours: Bot, bare: Bot, interactions: Interactions, where: Where, rate: float, seconds: float, log: Log
+    ours: Bot,
+    bare: Bot,
+    interactions: Interactions,
+    where: Where,
+    rate: float,
+    seconds: float,
+    log: Log,
+    timing: Timing,
 ) -> dict[str, Any]:
     drain = max(10.0, seconds)
     for bot in (ours, bare):
-        warm = max(50, round(min(rate, 100.0) * 2))
+        warm = max(50, round(min(rate, 100.0) * timing.warmup))
         log(f"  warm-up: {warm} interactions to the {bot.name} at {min(rate, 100.0):g}/s (not measured)")
         await drive(bot, interactions, min(rate, 100.0), warm, drain)
     probes = []
@@ -703,7 +725,7 @@ async def _measure(
     while True:
         # Two tries per rate: on a shared machine one probe can fall on someone else's burst.
         for _ in range(2):
-            probe = figures([await drive(bare, interactions, used, max(10, round(used * PROBE_SECONDS)), drain)])
+            probe = figures([await drive(bare, interactions, used, max(10, round(used * timing.probe)), drain)])
             probes.append(
                 {"rate": used, "p50_ms": probe["p50_ms"], "p99_ms": probe["p99_ms"], "counts": probe["counts"]}
             )
@@ -717,7 +739,7 @@ async def _measure(
     per_slice = max(1, round(used * seconds / 2))
     measured: dict[str, list[Slice]] = {"bot": [], "bare": []}
     for bot in (ours, bare, bare, ours):
-        await asyncio.sleep(PAUSE_S)
+        await asyncio.sleep(timing.pause)
         if bot.probing:
             bot.signal(signal.SIGUSR1)
         measured[bot.name].append(await drive(bot, interactions, used, per_slice, drain))

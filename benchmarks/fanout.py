@@ -327,12 +327,13 @@ async def run_fanout(
     profile: bool = False,
     bot_env: Mapping[str, str] | None = None,
     whole_minute: bool = True,
+    lead: float = LEAD,
 ) -> dict[str, Any]:
     """Run the daily fan-out of `channels` schedules through the real bot; return the figures (see the module).
 
     `profile` runs the bot under cProfile; `bot_env` adds settings to the bot's environment (for instance
     MLQ_DISCORD_REQUESTS_PER_SECOND, to try another pace). `whole_minute=False` (for `--quick`) makes every
-    schedule due `LEAD` seconds after the bot serves instead of at the next whole minute, to save the wait.
+    schedule due `lead` seconds after the bot serves instead of at the next whole minute, to save the wait.
     """
     if channels < 2:
         raise ValueError("at least two channels: one per platform")
@@ -360,7 +361,7 @@ async def run_fanout(
         ready = datetime.now(UTC)
         minute = (ready + timedelta(seconds=LEAD + 60)).replace(second=0, microsecond=0)
         if not whole_minute:
-            minute = (ready + timedelta(seconds=LEAD)).replace(microsecond=0)
+            minute = (ready + timedelta(seconds=lead)).replace(microsecond=0)
         await asyncio.to_thread(schedule_at, db, minute)
         await asyncio.to_thread(schedule_at, copy, minute)
         log(f"fanout: bot ready ({time.perf_counter() - started:.1f}s); every channel due at {minute:%H:%M:%S} UTC")

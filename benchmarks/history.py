@@ -519,7 +519,11 @@ async def postgres_work_copy(url: str, cached: str, name: str = "mlq_bench_work"
     admin = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{cached}"')
+        # PostgreSQL 15 copies a template through the WAL by default (minutes for 6 GB, checkpoint after
+        # checkpoint); copying the files is much faster for one big template. Older servers always copy files.
+        major = int(str(await admin.fetchval("SHOW server_version_num"))) // 10000
+        strategy = " STRATEGY = FILE_COPY" if major >= 15 else ""
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{cached}"{strategy}')
     finally:
         await admin.close()
     return with_database(url, name)

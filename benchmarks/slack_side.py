@@ -521,7 +521,7 @@ async def start_fake(work: Path) -> tuple[Child, FakeView]:
 
 async def run_slack_side_by_side(
     db_url: str, *, rate: float, seconds: float, log: Callable[[str], None], warmup: float = 2.0,
-    profile: Path | None = None, probe: Path | None = None,
+    sustain_check: float = SUSTAIN_CHECK_S, profile: Path | None = None, probe: Path | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Measure the bot's and a bare bolt app's ack latency under the same open-loop load (see the module doc).
 
@@ -588,8 +588,8 @@ async def run_slack_side_by_side(
             steps: list[dict[str, Any]] = []
             at = rate
             while True:
-                log(f"sustain check of the bare app at {at:g}/s for {SUSTAIN_CHECK_S:g} s")
-                trial = await run_bare(SUSTAIN_CHECK_S, at)
+                log(f"sustain check of the bare app at {at:g}/s for {sustain_check:g} s")
+                trial = await run_bare(sustain_check, at)
                 ok = sustained(trial)
                 steps.append({"rate": at, "sustained": ok, **tally(trial)})
                 if ok or at <= MIN_RATE:
