@@ -193,8 +193,7 @@ class Daily:
             reveal_after = timedelta(seconds=schedule.reveal_after_s)
             claimed = await rounds.claim_daily(place, local_date, question.id, now, reveal_after)
             if claimed is not None:  # on-demand picks in this channel count it from now on
-                channel = (place.platform, place.workspace, place.channel)
-                after_commit(session, lambda: self.s.asked.asked(channel, question.id))
+                after_commit(session, lambda: self.s.asked.asked(place, question.id))
             return claimed
 
     async def _publish(self, round_: Round) -> bool:

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from bot.content.question import Question
+from bot.vocabulary import Place
 
 
 def pick(
@@ -53,24 +54,26 @@ class AskedMemo:
         self.recent = recent
         self._entries: dict[tuple[str, str, str], tuple[float, Counter[str], list[str]]] = {}
 
-    def get(self, key: tuple[str, str, str]) -> tuple[Counter[str], list[str]] | None:
+    def get(self, place: Place) -> tuple[Counter[str], list[str]] | None:
         """Return the channel's counts and recent questions (newest first), or None when unknown or old."""
+        key = _channel(place)
         entry = self._entries.pop(key, None)
         if entry is None or time.monotonic() - entry[0] >= self.lifetime:
             return None
         self._entries[key] = entry  # now the most recently used
         return entry[1], entry[2]
 
-    def put(self, key: tuple[str, str, str], asked: Counter[str], recent: list[str]) -> None:
+    def put(self, place: Place, asked: Counter[str], recent: list[str]) -> None:
         """Keep what the database says the channel was asked."""
+        key = _channel(place)
         self._entries.pop(key, None)
         if len(self._entries) >= self.capacity:
             del self._entries[next(iter(self._entries))]
         self._entries[key] = (time.monotonic(), asked, recent[: self.recent])
 
-    def asked(self, key: tuple[str, str, str], question_id: str) -> None:
+    def asked(self, place: Place, question_id: str) -> None:
         """Count a question this process just asked in the channel (nothing happens for unknown channels)."""
-        entry = self._entries.get(key)
+        entry = self._entries.get(_channel(place))
         if entry is None:
             return
         entry[1][question_id] += 1
@@ -80,6 +83,11 @@ class AskedMemo:
         recent.insert(0, question_id)
         del recent[self.recent :]
 
-    def forget(self, key: tuple[str, str, str]) -> None:
+    def forget(self, place: Place) -> None:
         """Drop the channel (after a failed write, so the next question reads the database)."""
-        self._entries.pop(key, None)
+        self._entries.pop(_channel(place), None)
+
+
+def _channel(place: Place) -> tuple[str, str, str]:
+    """The memo's key: the channel, whatever thread the place is in."""
+    return place.platform, place.workspace, place.channel

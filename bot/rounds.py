@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
 
@@ -72,19 +74,13 @@ class Rounds:
         if not candidates:
             wanted = " ".join(filter(None, [",".join(topics), difficulty.value if difficulty else ""]))
             raise NoQuestionsError(f"No question matches `{wanted}`. Try another difficulty or `/mlquestion topics`.")
-        channel = (place.platform, place.workspace, place.channel)
-        try:
-            async with self.s.db.session() as session:  # one transaction: what the channel saw, then the new round
-                known = self.s.asked.get(channel)
-                if known is None:
-                    known = await RoundRepository(session).asked_in_channel(place)
-                    self.s.asked.put(channel, *known)
-                question = pick(candidates, *known, catalogue.topic_of, self.s.rng)
-                self.s.asked.asked(channel, question.id)  # at once, so a concurrent pick here sees it
-                round_id = await self._record(session, actor, place, question)
-        except BaseException:
-            self.s.asked.forget(channel)  # the round was not stored: read the channel again next time
-            raise
+        async with self._opening(place) as session:  # one transaction: what the channel saw, then the new round
+            known = self.s.asked.get(place)
+            if known is None:
+                known = await RoundRepository(session).asked_in_channel(place)
+                self.s.asked.put(place, *known)
+            question = pick(candidates, *known, catalogue.topic_of, self.s.rng)
+            round_id = await self._record(session, actor, place, question)
         return self._served(round_id, question, catalogue)
 
     async def serve_by_id(self, actor: Actor, place: Place, question_id: str) -> Outcome:
@@ -95,11 +91,22 @@ class Rounds:
             raise UnknownQuestionError(
                 f"There is no question `{question_id}`. Ids look like `cnn-max-pooling`; every question shows its id."
             )
-        async with self.s.db.session() as session:
+        async with self._opening(place) as session:
             round_id = await self._record(session, actor, place, question)
         return self._served(round_id, question, catalogue)
 
+    @asynccontextmanager
+    async def _opening(self, place: Place) -> AsyncIterator[AsyncSession]:
+        """The transaction that opens an on-demand round; when it fails, the channel's picks are read again."""
+        try:
+            async with self.s.db.session() as session:
+                yield session
+        except BaseException:
+            self.s.asked.forget(place)  # the round was counted but not stored
+            raise
+
     async def _record(self, session: AsyncSession, actor: Actor, place: Place, question: Question) -> int:
+        self.s.asked.asked(place, question.id)  # before any await, so a concurrent pick here sees it
         now = self.s.clock.now()
         await self._remember(session, place.platform, place.workspace, actor, now)
         return await RoundRepository(session).open_on_demand(

@@ -171,9 +171,8 @@ class ProgressRepository:
     async def summary(self, platform: str, workspace: str, user: str, since: datetime, now: datetime) -> Summary:
         """Return the member's name, answers, points (all and since `since`) and whether a review is due,
         in one statement (each figure a subquery over its own covering index)."""
-        member = {"platform": platform, "workspace": workspace, "user": user}
-        row = (await self.session.execute(_SUMMARY, {**member, "since": since, "now": now})).one()
-        name, answered, points, recent, due = row
+        parameters = {"platform": platform, "workspace": workspace, "user": user, "since": since, "now": now}
+        name, answered, points, recent, due = (await self.session.execute(_SUMMARY, parameters)).one()
         return Summary(name, int(answered or 0), int(points or 0), int(recent or 0), due is not None)
 
     async def streaks(self, platform: str, workspace: str, user: str) -> dict[str, Streak]:

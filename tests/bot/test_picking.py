@@ -70,7 +70,7 @@ def test_questions_no_longer_eligible_do_not_block_a_new_cycle() -> None:
 
 def test_the_memo_keeps_busy_channels_counts_up_to_date_and_forgets_old_or_least_used_ones() -> None:
     memo = AskedMemo(lifetime=60.0, capacity=2, recent=3)
-    c1, c2, c3 = ("slack", "T1", "C1"), ("slack", "T1", "C2"), ("slack", "T1", "C3")
+    c1, c2, c3 = Place("slack", "T1", "C1"), Place("slack", "T1", "C2"), Place("slack", "T1", "C3")
     assert memo.get(c1) is None
     memo.put(c1, Counter({"a": 1, "b": 1}), ["b", "a"])
     for question_id in ("c", "a", "d"):
@@ -122,8 +122,7 @@ async def test_a_failed_write_makes_the_next_question_read_the_channel_again(
     core: Core, db: Database, place: Place, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await core.command("/mlquestion random", member("ada"), place)
-    key = (place.platform, place.workspace, place.channel)
-    assert core.services.asked.get(key) is not None
+    assert core.services.asked.get(place) is not None
 
     async def broken(*_: object) -> int:
         raise OSError("disk full")
@@ -131,4 +130,19 @@ async def test_a_failed_write_makes_the_next_question_read_the_channel_again(
     monkeypatch.setattr(RoundRepository, "open_on_demand", broken)
     with pytest.raises(OSError):  # the adapters turn it into a private apology
         await core.command("/mlquestion random", member("ada"), place)
-    assert core.services.asked.get(key) is None
+    assert core.services.asked.get(place) is None
+
+
+async def test_a_question_shown_by_id_counts_for_the_next_pick(core: Core, db: Database, place: Place) -> None:
+    cnn = sorted(q.id for q in core.services.bank.questions if q.topic == "cnn")
+    first = await core.command("/mlquestion random cnn", member("ada"), place)  # the channel is now in memory
+    assert core.services.asked.get(place) is not None
+    async with db.session() as session:
+        served = await session.scalar(select(Round.question_id).where(Round.channel == place.channel))
+    left = [qid for qid in cnn if qid != served]
+    for question_id in left[1:]:
+        await core.command(f"/mlquestion show {question_id}", member("ada"), place)
+    await core.command("/mlquestion random cnn", member("bob"), place)
+    async with db.session() as session:
+        last = await session.scalar(select(Round.question_id).order_by(Round.id.desc()).limit(1))
+    assert first.responses and last == left[0], "the one cnn question never asked, shown or served"
