@@ -38,6 +38,20 @@ def insert_or_update(
     )
 
 
+@cache
+def insert_or_add(dialect: str, model: Any, keys: tuple[str, ...], added: tuple[str, ...]) -> Any:
+    """Build once an INSERT of a row (every column a parameter of its name) that, when the unique `keys`
+    already hold one, adds the new row's `added` columns to it instead (a counter kept in one statement)."""
+    columns = (*keys, *added)
+    statement = _insert(dialect, model, {column: bindparam(column) for column in columns})
+    excluded = statement.excluded
+    table = model.__table__.c
+    return statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={column: table[column] + excluded[column] for column in added},
+    )
+
+
 async def insert_new(session: AsyncSession, model: Any, **values: Any) -> int | None:
     """Insert a row unless a unique key already holds it; return the new row's id, or None."""
     statement = _insert_new(session.get_bind().dialect.name, model, tuple(sorted(values)))

@@ -190,6 +190,21 @@ class PointEntry(Scoped, Base):
     created_at: Mapped[datetime]
 
 
+class MemberTotal(Scoped, Base):
+    """A member's points and answers in a workspace of all time, added to by every award (the all-time
+    leaderboard and `stats` read it instead of summing years of `points`)."""
+
+    __tablename__ = "totals"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "user"),
+        Index("ix_totals_board", "platform", "workspace", "points", "user", "answers"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user: Mapped[str] = mapped_column(String(64))
+    points: Mapped[int]
+    answers: Mapped[int]
+
+
 class Grade(Scoped, Base):
     """A member's self-grade on a question (history; reviews hold the schedule)."""
 

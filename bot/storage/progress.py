@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import insert_ignoring_conflicts, insert_or_update
-from bot.storage.models import Answer, Grade, Member, MemberStreak, PointEntry, ReviewItem, Round
+from bot.storage.models import Answer, Grade, Member, MemberStreak, MemberTotal, PointEntry, ReviewItem, Round
 
 # A daily round counts for streaks once it is being posted; a newest round that is still pending (posting
 # or open) and not answered yet does not break a streak.
@@ -55,7 +55,7 @@ def _summary_statement() -> Any:
     return select(
         select(Member.display_name).where(*mine(Member)).scalar_subquery(),
         select(func.count()).select_from(Answer).where(*mine(Answer)).scalar_subquery(),
-        select(points).where(*mine(PointEntry)).scalar_subquery(),
+        select(MemberTotal.points).where(*mine(MemberTotal)).scalar_subquery(),
         select(points).where(*mine(PointEntry), PointEntry.created_at >= bindparam("since")).scalar_subquery(),
         select(ReviewItem.id)
         .where(*mine(ReviewItem), ReviewItem.due_at <= bindparam("now"))
@@ -127,33 +127,36 @@ class ProgressRepository:
     async def leaderboard(
         self, platform: str, workspace: str, since: datetime | None, limit: int = 10
     ) -> list[Standing]:
-        """Return the top members by points earned since `since` (all time when None)."""
-        in_workspace: tuple[ColumnElement[bool], ...] = (
-            PointEntry.platform == platform,
-            PointEntry.workspace == workspace,
-        )
-        entries: Any = PointEntry.__table__.c
-        if since is not None:
+        """Return the top members by points earned since `since` (all time when None: the kept totals)."""
+        query: Any
+        if since is None:
+            query = (
+                select(MemberTotal.user, MemberTotal.points, MemberTotal.answers)
+                .where(MemberTotal.platform == platform, MemberTotal.workspace == workspace)
+                .order_by(MemberTotal.points.desc(), MemberTotal.user)
+                .limit(limit)
+            )
+        else:
             # The period's entries first, read by time (`ix_points_board`); OFFSET 0 keeps it a subquery. Left
             # to itself, SQLite prefers the per-member index (no sorting of the groups) and reads the
             # workspace's whole history for a week's board.
             entries = (
                 select(PointEntry.user, PointEntry.amount, PointEntry.reason)
-                .where(*in_workspace, PointEntry.created_at >= since)
+                .where(
+                    PointEntry.platform == platform, PointEntry.workspace == workspace, PointEntry.created_at >= since
+                )
                 .offset(0)
                 .subquery()
                 .c
             )
-            in_workspace = ()
-        points = func.sum(entries.amount)
-        answers = func.sum(func.cast(entries.reason == "answer", type_=PointEntry.amount.type))
-        query = (
-            select(entries.user, points, answers)
-            .where(*in_workspace)
-            .group_by(entries.user)
-            .order_by(points.desc(), entries.user)
-            .limit(limit)
-        )
+            points = func.sum(entries.amount)
+            answers = func.sum(func.cast(entries.reason == "answer", type_=PointEntry.amount.type))
+            query = (
+                select(entries.user, points, answers)
+                .group_by(entries.user)
+                .order_by(points.desc(), entries.user)
+                .limit(limit)
+            )
         rows = (await self.session.execute(query)).all()
         names = await self._names(platform, workspace, [r[0] for r in rows])
         return [Standing(u, names.get(u, u), int(p or 0), int(a or 0)) for u, p, a in rows]

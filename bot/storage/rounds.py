@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage._sql import insert_new
-from bot.storage.models import Answer, PointEntry, Round, Scoped, Upvote
+from bot.storage._sql import insert_new, insert_or_add
+from bot.storage.models import Answer, MemberTotal, PointEntry, Round, Scoped, Upvote
 from bot.storage.progress import ProgressRepository
 from bot.vocabulary import Place
 
@@ -299,8 +299,8 @@ class RoundRepository:
         return [AnswerSummary(user, name, int(count)) for user, name, count in rows]
 
     async def award(self, where: Scoped, user: str, amount: int, reason: str, ref: str, now: datetime) -> bool:
-        """Give points in the workspace of `where` (a round or an answer) once per `ref`; False when they were
-        already given."""
+        """Give points in the workspace of `where` (a round or an answer) once per `ref`, and add them to the
+        member's total there; False when they were already given."""
         entry_id = await insert_new(
             self.session,
             PointEntry,
@@ -312,4 +312,21 @@ class RoundRepository:
             ref=ref,
             created_at=now,
         )
-        return entry_id is not None
+        if entry_id is None:
+            return False
+        await self.session.execute(
+            insert_or_add(
+                self.session.get_bind().dialect.name,
+                MemberTotal,
+                ("platform", "workspace", "user"),
+                ("points", "answers"),
+            ),
+            {
+                "platform": where.platform,
+                "workspace": where.workspace,
+                "user": user,
+                "points": amount,
+                "answers": int(reason == "answer"),
+            },
+        )
+        return True
