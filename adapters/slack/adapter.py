@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -85,11 +86,17 @@ class SlackAdapter:
         return "socket" if self.app_token else "http"
 
     async def start(self) -> None:
-        """Check the token, then connect the socket or start serving HTTP."""
+        """Open the Web API session, check the token, then connect the socket or start serving HTTP."""
+        # One aiohttp session for every Web API call (bolt's per-request clients take it over too): without
+        # it slack_sdk opens a session and a connection per call.
+        self.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
         try:
             identity = await self.client.auth_test()
-        except SlackApiError as exc:
-            raise SlackSetupError(f"mlquestion: Slack refused SLACK_BOT_TOKEN ({slack_error(exc)}).") from None
+        except BaseException as exc:
+            await self._close_session()
+            if isinstance(exc, SlackApiError):
+                raise SlackSetupError(f"mlquestion: Slack refused SLACK_BOT_TOKEN ({slack_error(exc)}).") from None
+            raise
         log.info(
             "slack: signed in as %s in team %s (%s mode)", identity.get("user"), identity.get("team_id"), self.mode
         )
@@ -105,13 +112,19 @@ class SlackAdapter:
         log.info("slack: listening on port %s at %s", self.settings.port, EVENTS_PATH)
 
     async def close(self) -> None:
-        """Disconnect the socket or stop the HTTP server."""
+        """Disconnect the socket or stop the HTTP server, then close the Web API session."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self._close_session()
+
+    async def _close_session(self) -> None:
+        session, self.client.session = self.client.session, None
+        if session is not None:
+            await session.close()
 
 
 async def _health(request: web.Request) -> web.Response:

@@ -40,6 +40,7 @@ class Call:
     result: dict[str, Any] = field(default_factory=dict)
     status: int = 200
     at: float = field(default_factory=time.time)  # when the fake received it (epoch seconds)
+    peer: int = 0  # the client's port: calls over one kept-alive connection share it
 
     @property
     def ts(self) -> str:
@@ -137,7 +138,8 @@ class SlackFake:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _arguments(request)
-        call = Call(method, args)
+        peername = request.transport.get_extra_info("peername") if request.transport else None
+        call = Call(method, args, peer=peername[1] if peername else 0)
         self.calls.append(call)
         if self.rate_limit.get(method, 0) > 0:
             self.rate_limit[method] -= 1

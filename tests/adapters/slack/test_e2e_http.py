@@ -94,3 +94,12 @@ async def test_a_retried_event_is_handled_once(bot: BotProcess, fake: SlackFake)
     assert bot.rows("select count(*) from upvotes") == [(1,)]
     assert not [c for c in fake.of("chat.postEphemeral") if "already upvoted" in c.args.get("text", "")]
     assert bot.rows("select sum(amount) from points where user = ?", ADA) == [(12,)]
+
+
+async def test_web_api_calls_share_one_kept_alive_connection(bot: BotProcess, fake: SlackFake) -> None:
+    for n in range(3):
+        await bot.command(slash("random", ADA, CHANNEL, fake.webhook))
+        await fake.wait_for("chat.postMessage", titled("Practice question", CHANNEL), n=n + 1)
+    posts = fake.of("chat.postMessage")
+    assert len({call.peer for call in posts}) == 1, "one aiohttp session: the connection is kept alive"
+    assert posts[0].peer == fake.of("auth.test")[0].peer, "the start-up check opened it"
