@@ -25,8 +25,10 @@ def pick(
     """
     if not candidates:
         raise ValueError("no candidates")
-    fewest = min(asked[q.id] for q in candidates)
-    pool = [q for q in candidates if asked[q.id] == fewest]
+    # `get`, not `asked[...]`: a Counter's missing key is a Python-level call (this runs on every question).
+    counts = [asked.get(q.id, 0) for q in candidates]
+    fewest = min(counts)
+    pool = [q for q, n in zip(candidates, counts, strict=True) if n == fewest]
     # A topic's staleness is how far back the channel last saw it (not seen lately: the stalest of all).
     staleness: dict[str, int] = {}
     for position, question_id in enumerate(recent):
