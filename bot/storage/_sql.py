@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 def _insert(session: AsyncSession | str, model: Any, values: dict[str, Any]) -> Any:
     dialect = session if isinstance(session, str) else session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).values(**values)
+    # On the model's table, not the model: a Core statement skips the ORM's bulk-insert handling in
+    # `session.execute` (about a third of a millisecond per statement; these run on every command).
+    return insert(model.__table__).values(**values)
 
 
 def insert_ignoring_conflicts(session: AsyncSession, model: Any, **values: Any) -> Any:
@@ -63,4 +65,4 @@ async def insert_new(session: AsyncSession, model: Any, **values: Any) -> int | 
 def _insert_new(dialect: str, model: Any, columns: tuple[str, ...]) -> Any:
     """Build each kind of insert once, with parameters (its SQL and cache key are then reused)."""
     values: dict[str, Any] = {column: bindparam(column) for column in columns}
-    return _insert(dialect, model, values).on_conflict_do_nothing().returning(model.id)
+    return _insert(dialect, model, values).on_conflict_do_nothing().returning(model.__table__.c.id)

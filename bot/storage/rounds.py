@@ -18,6 +18,12 @@ CLAIM_LEASE = timedelta(minutes=5)
 
 _ROUNDS = Round.__table__
 assert isinstance(_ROUNDS, Table)
+_ANSWERS = Answer.__table__
+assert isinstance(_ANSWERS, Table)
+# Built once: it runs for every answer posted (a Core statement, without the ORM's bulk-update handling).
+_SET_ANSWER_MESSAGE = (
+    update(_ANSWERS).where(_ANSWERS.c.id == bindparam("answer_id")).values(message_id=bindparam("message_id"))
+)
 # The two statements of `/mlquestion random`, built once (their SQL and cache keys are reused on every call).
 _THIS_CHANNEL = (
     Round.platform == bindparam("platform"),
@@ -254,7 +260,7 @@ class RoundRepository:
 
     async def set_answer_message(self, answer_id: int, message_id: str) -> None:
         """Remember which message shows this answer (reactions on it are upvotes)."""
-        await self.session.execute(update(Answer).where(Answer.id == answer_id).values(message_id=message_id))
+        await self.session.execute(_SET_ANSWER_MESSAGE, {"answer_id": answer_id, "message_id": message_id})
 
     async def answer(self, answer_id: int) -> Answer | None:
         """Return an answer by id."""
