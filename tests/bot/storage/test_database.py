@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
-from bot.storage.database import Database, upgrade_async
+from bot.storage.database import SELF_CHECKPOINT_PAGES, Database, upgrade_async
 from bot.storage.models import Member
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -76,3 +80,32 @@ async def test_a_connection_returned_mid_transaction_is_rolled_back(tmp_path: Pa
         assert await _members(db) == 1
     finally:
         await db.dispose()
+
+
+async def test_the_log_is_copied_into_the_database_file_off_the_commands_path(tmp_path: Path) -> None:
+    path = tmp_path / "mlq.db"
+    await upgrade_async(f"sqlite:///{path}")
+    db = Database(f"sqlite:///{path}")
+    assert db.checkpoints is not None
+    db.checkpoints.interval = 0.05
+    try:
+        async with db.session() as session:
+            pages = (await session.execute(text("PRAGMA wal_autocheckpoint"))).scalar()
+            assert pages == SELF_CHECKPOINT_PAGES, "the bot's own connection leaves checkpoints to the thread"
+        for n in range(20):
+            async with db.session() as session:
+                await session.execute(insert(Member).values(**_member(f"u{n}")))
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            # The database file alone (without its -wal file) holds the members once a checkpoint copied them.
+            copy = tmp_path / f"copy-{_}.db"
+            shutil.copyfile(path, copy)
+            with closing(sqlite3.connect(copy)) as alone:
+                if alone.execute("SELECT count(*) FROM members").fetchone() == (20,):
+                    break
+        else:
+            raise AssertionError("the write-ahead log was never copied into the database file")
+    finally:
+        await db.dispose()
+    assert db.checkpoints.rounds > 0
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "mlquestion-sqlite-checkpoints"]
