@@ -18,11 +18,6 @@ def _insert(session: AsyncSession | str, model: Any, values: dict[str, Any]) -> 
     return insert(model.__table__).values(**values)
 
 
-def insert_ignoring_conflicts(session: AsyncSession, model: Any, **values: Any) -> Any:
-    """Return an INSERT of `values` that does nothing when a unique key already holds them."""
-    return _insert(session, model, values).on_conflict_do_nothing()
-
-
 def insert_or_update(
     session: AsyncSession | str, model: Any, keys: list[str], update: list[str], when: Any, **values: Any
 ) -> Any:

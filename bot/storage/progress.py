@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage._sql import insert_ignoring_conflicts, insert_or_update
+from bot.storage._sql import insert_new, insert_or_update
 from bot.storage.models import Answer, Grade, Member, MemberStreak, MemberTotal, PointEntry, ReviewItem, Round
 
 # A daily round counts for streaks once it is being posted; a newest round that is still pending (posting
@@ -66,6 +66,27 @@ def _summary_statement() -> Any:
 
 # What `stats` shows besides streaks and topics, built once (it runs on every `stats`).
 _SUMMARY = _summary_statement()
+
+
+# Keeping a streak as a member answers (every answer to a daily round), built once.
+_STREAKS: Any = MemberStreak.__table__
+_STREAK = select(_STREAKS.c.id, _STREAKS.c.current_run, _STREAKS.c.best_run, _STREAKS.c.last_number).where(
+    *(_STREAKS.c[name] == bindparam(name) for name in ("platform", "workspace", "user", "channel"))
+)
+_PREVIOUS_ROUND = (
+    select(Round.number)
+    .where(
+        *_counted(bindparam("platform"), bindparam("workspace"), bindparam("channel")),
+        Round.number < bindparam("number"),
+    )
+    .order_by(Round.number.desc())
+    .limit(1)
+)
+_SET_STREAK = (
+    update(_STREAKS)
+    .where(_STREAKS.c.id == bindparam("streak_id"))
+    .values(current_run=bindparam("new_current"), best_run=bindparam("new_best"), last_number=bindparam("new_last"))
+)
 
 
 @dataclass(frozen=True)
@@ -242,41 +263,25 @@ class ProgressRepository:
         number = round_.number
         if round_.kind != "daily" or number is None or round_.state not in COUNTED_STATES:
             return
-        platform, workspace, channel = round_.platform, round_.workspace, round_.channel
-        row = await self.session.scalar(
-            select(MemberStreak).where(
-                MemberStreak.platform == platform,
-                MemberStreak.workspace == workspace,
-                MemberStreak.user == user,
-                MemberStreak.channel == channel,
-            )
-        )
+        where = {"platform": round_.platform, "workspace": round_.workspace, "channel": round_.channel}
+        row = (await self.session.execute(_STREAK, {**where, "user": user})).first()
         if row is None:
-            await self.session.execute(
-                insert_ignoring_conflicts(
-                    self.session,
-                    MemberStreak,
-                    platform=platform,
-                    workspace=workspace,
-                    user=user,
-                    channel=channel,
-                    current_run=1,
-                    best_run=1,
-                    last_number=number,
-                )
+            await insert_new(
+                self.session, MemberStreak, **where, user=user, current_run=1, best_run=1, last_number=number
             )
-        elif number > row.last_number:
-            previous = await self.session.scalar(
-                select(Round.number)
-                .where(*_counted(platform, workspace, channel), Round.number < number)
-                .order_by(Round.number.desc())
-                .limit(1)
-            )
-            row.current_run = row.current_run + 1 if previous == row.last_number else 1
-            row.best_run = max(row.best_run, row.current_run)
-            row.last_number = number
-        elif number < row.last_number:  # an older round answered late: count the channel again
-            row.current_run, row.best_run, row.last_number = await self._recount(platform, workspace, user, channel)
+            return
+        streak_id, current, best, last = row
+        if number > last:
+            previous = await self.session.scalar(_PREVIOUS_ROUND, {**where, "number": number})
+            current = current + 1 if previous == last else 1
+            best, last = max(best, current), number
+        elif number < last:  # an older round answered late: count the channel again
+            current, best, last = await self._recount(round_.platform, round_.workspace, user, round_.channel)
+        else:
+            return
+        await self.session.execute(
+            _SET_STREAK, {"streak_id": streak_id, "new_current": current, "new_best": best, "new_last": last}
+        )
 
     async def _recount(self, platform: str, workspace: str, user: str, channel: str) -> tuple[int, int, int]:
         """Return (latest run, best run, newest answered number) from the channel's rounds, one by one."""
