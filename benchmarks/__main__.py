@@ -256,7 +256,8 @@ async def main(argv: list[str]) -> int:
     out = args.results / ("latest-quick.json" if args.quick else "latest.json")
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(rendered)
-    print(f"\n{scale.name} scale, {results['seconds']} s in all; figures written to {out.relative_to(ROOT)}")
+    shown = out.resolve().relative_to(ROOT) if out.resolve().is_relative_to(ROOT) else out  # --results elsewhere
+    print(f"\n{scale.name} scale, {results['seconds']} s in all; figures written to {shown}")
     return 0
 
 
