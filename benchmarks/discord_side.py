@@ -58,7 +58,7 @@ from aiohttp import web
 from sqlalchemy import inspect, text
 
 from benchmarks.bare_discord import FIXED_MESSAGE
-from benchmarks.children import cpu_seconds, profile_top, stop_process
+from benchmarks.children import collector_paused, cpu_seconds, profile_top, stop_process
 from benchmarks.latency import percentile
 from bot.storage.database import Database, upgrade_async
 from tests.fakes.discord_fake import BOT_ID, CHANNEL_ID, GUILD_ID, FakeDiscord, load
@@ -471,22 +471,23 @@ async def drive(bot: Bot, interactions: Interactions, rate: float, count: int, d
     fake = bot.fake
     batch = [interactions.next() for _ in range(count)]
     frames = [fake.dispatch(d) for _, d in batch]
-    cpu0, client0, other0 = bot.cpu_seconds(), time.process_time(), fake.other_calls
-    start = time.perf_counter() + 0.05
-    samples = []
-    for i, frame in enumerate(frames):
-        due = start + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        samples.append(Sample(due, time.perf_counter()))
-        await bot.push(frame)
-    deadline = time.perf_counter() + drain
-    tokens = [token for token, _ in batch]
-    # Polling only decides when the slice ends; every answer is timed by the fake when it arrives.
-    while time.perf_counter() < deadline and not all(t in fake.visible for t in tokens):  # noqa: ASYNC110
-        await asyncio.sleep(0.05)
-    cpu1 = bot.cpu_seconds()
+    with collector_paused():
+        cpu0, client0, other0 = bot.cpu_seconds(), time.process_time(), fake.other_calls
+        start = time.perf_counter() + 0.05
+        samples = []
+        for i, frame in enumerate(frames):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            samples.append(Sample(due, time.perf_counter()))
+            await bot.push(frame)
+        deadline = time.perf_counter() + drain
+        tokens = [token for token, _ in batch]
+        # Polling only decides when the slice ends; every answer is timed by the fake when it arrives.
+        while time.perf_counter() < deadline and not all(t in fake.visible for t in tokens):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        cpu1 = bot.cpu_seconds()
     for (token, _), sample in zip(batch, samples, strict=True):
         arrivals = fake.arrivals.get(token)
         if not arrivals:

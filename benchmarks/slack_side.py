@@ -58,7 +58,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from benchmarks.bare_slack import FIXED
-from benchmarks.children import cpu_seconds, free_port, stop_process, until_signalled, wait_serving
+from benchmarks.children import collector_paused, cpu_seconds, free_port, stop_process, until_signalled, wait_serving
 from bot.storage.database import Database, upgrade
 from tests.adapters.slack.payloads import FORM, load, signed
 from tests.fakes.slack_fake import TEAM, SlackFake
@@ -415,18 +415,19 @@ async def drive(
 ) -> list[Sample]:
     """Send `rate` requests per second for `seconds` on a fixed schedule; return every sample once answered."""
     loop = asyncio.get_running_loop()
-    times = send_times(rate, seconds, loop.time() + 0.02)
-    samples: list[Sample] = []
-    tasks: list[asyncio.Task[None]] = []
-    for at in times:
-        delay = at - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        who, body = bodies.next()
-        sample = Sample(who.channel, at)
-        samples.append(sample)
-        tasks.append(asyncio.create_task(_one(session, url, body, sample, check)))
-    await asyncio.gather(*tasks)
+    with collector_paused():
+        times = send_times(rate, seconds, loop.time() + 0.02)
+        samples: list[Sample] = []
+        tasks: list[asyncio.Task[None]] = []
+        for at in times:
+            delay = at - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            who, body = bodies.next()
+            sample = Sample(who.channel, at)
+            samples.append(sample)
+            tasks.append(asyncio.create_task(_one(session, url, body, sample, check)))
+        await asyncio.gather(*tasks)
     return samples
 
 
