@@ -89,6 +89,51 @@ _SET_STREAK = (
 )
 
 
+def _streak_statements() -> tuple[Any, Any]:
+    """Build `streaks_of`'s two statements once: the members' rows, and each of their channels' two newest
+    counted rounds (a short backwards walk of `ix_rounds_daily` per channel)."""
+    mine = (
+        MemberStreak.platform == bindparam("platform"),
+        MemberStreak.workspace == bindparam("workspace"),
+        MemberStreak.user.in_(bindparam("users", expanding=True)),
+    )
+    rows = select(
+        MemberStreak.user,
+        MemberStreak.channel,
+        MemberStreak.current_run,
+        MemberStreak.best_run,
+        MemberStreak.last_number,
+    ).where(*mine)
+    channels = select(MemberStreak.channel).where(*mine).distinct().subquery()
+
+    def newest(column: Any, offset: int) -> Any:
+        return (
+            select(column)
+            .where(*_counted(bindparam("platform"), bindparam("workspace"), channels.c.channel))
+            .order_by(Round.number.desc())
+            .limit(1)
+            .offset(offset)
+            .correlate(channels)
+            .scalar_subquery()
+        )
+
+    heads = select(channels.c.channel, newest(Round.number, 0), newest(Round.state, 0), newest(Round.number, 1))
+    return rows, heads
+
+
+_STREAK_ROWS, _STREAK_HEADS = _streak_statements()
+_GRADE_VALUE = case((Grade.grade == "nailed", 1.0), (Grade.grade == "partly", 0.5), else_=0.0)
+_TOPIC_SCORES = (
+    select(Grade.topic, func.sum(_GRADE_VALUE), func.count())
+    .where(
+        Grade.platform == bindparam("platform"),
+        Grade.workspace == bindparam("workspace"),
+        Grade.user == bindparam("user"),
+    )
+    .group_by(Grade.topic)
+)
+
+
 @dataclass(frozen=True)
 class Summary:
     """A member's figures for `stats`."""
@@ -213,43 +258,13 @@ class ProgressRepository:
         """
         if not users:
             return {}
-        mine = (
-            MemberStreak.platform == platform,
-            MemberStreak.workspace == workspace,
-            MemberStreak.user.in_(users),
-        )
-        rows = (
-            await self.session.execute(
-                select(
-                    MemberStreak.user,
-                    MemberStreak.channel,
-                    MemberStreak.current_run,
-                    MemberStreak.best_run,
-                    MemberStreak.last_number,
-                ).where(*mine)
-            )
-        ).all()
+        where = {"platform": platform, "workspace": workspace, "users": users}
+        rows = (await self.session.execute(_STREAK_ROWS, where)).all()
         if not rows:
             return {}
-        # Each channel's two newest counted rounds, once per channel (busy members share many channels).
-        channels = select(MemberStreak.channel).where(*mine).distinct().subquery()
-
-        def newest(column: Any, offset: int) -> Any:
-            return (
-                select(column)
-                .where(*_counted(platform, workspace, channels.c.channel))
-                .order_by(Round.number.desc())
-                .limit(1)
-                .offset(offset)
-                .correlate(channels)
-                .scalar_subquery()
-            )
-
         heads = {
             channel: (top, top_state, before_top)
-            for channel, top, top_state, before_top in await self.session.execute(
-                select(channels.c.channel, newest(Round.number, 0), newest(Round.state, 0), newest(Round.number, 1))
-            )
+            for channel, top, top_state, before_top in await self.session.execute(_STREAK_HEADS, where)
         }
         result: dict[str, dict[str, Streak]] = {}
         for user, channel, current, best, last in rows:
@@ -332,12 +347,7 @@ class ProgressRepository:
 
     async def topic_scores(self, platform: str, workspace: str, user: str) -> dict[str, float]:
         """Return the member's average self-grade per topic (Nailed 1, Partly 0.5, Missed 0)."""
-        value = case((Grade.grade == "nailed", 1.0), (Grade.grade == "partly", 0.5), else_=0.0)
-        rows = await self.session.execute(
-            select(Grade.topic, func.sum(value), func.count())
-            .where(Grade.platform == platform, Grade.workspace == workspace, Grade.user == user)
-            .group_by(Grade.topic)
-        )
+        rows = await self.session.execute(_TOPIC_SCORES, {"platform": platform, "workspace": workspace, "user": user})
         return {topic: float(total) / count for topic, total, count in rows}
 
     async def review_item(self, platform: str, workspace: str, user: str, question_id: str) -> ReviewItem | None:
