@@ -60,7 +60,8 @@ class BareBot(discord.Client):
 
     async def setup_hook(self) -> None:
         """Register the command where it is served, as a typical bot does at start."""
-        for guild in [discord.Object(g) for g in self.guild_ids] or [None]:
+        guilds: list[discord.Object | None] = [discord.Object(g) for g in self.guild_ids]
+        for guild in guilds or [None]:
             await self.tree.sync(guild=guild)
 
 

@@ -130,10 +130,10 @@ def install(sections: Sections) -> None:
         if arrived is not None:
             sections.add("frame -> answered (end of respond)", arrived)
 
-    adapter.DiscordAdapter._command = _command  # type: ignore[method-assign]
-    adapter.respond = sections.timed_async("respond (core + render + callback)", adapter.respond)
+    adapter.DiscordAdapter._command = _command  # type: ignore[method-assign,assignment]
+    adapter.respond = sections.timed_async("respond (core + render + callback)", adapter.respond)  # type: ignore[attr-defined]
     Core.invoke = sections.timed_async("core.invoke", Core.invoke)  # type: ignore[method-assign]
-    responding.render = sections.timed("render (core post -> Discord message)", responding.render)
+    responding.render = sections.timed("render (core post -> Discord message)", responding.render)  # type: ignore[attr-defined]
     responding._kwargs = sections.timed("embeds + view objects", responding._kwargs)
     send = discord.InteractionResponse.send_message
     discord.InteractionResponse.send_message = sections.timed_async(  # type: ignore[method-assign]

@@ -309,7 +309,7 @@ def interaction_template(where: Where) -> Json:
         },
     )
     d["member"].update(permissions=MEMBER_PERMISSIONS, flags=0, nick=None)
-    return d
+    return dict(d)
 
 
 def snowflake_now(serial: int) -> str:
@@ -833,7 +833,7 @@ async def _scratch(db: str | None, in_place: bool, log: Log) -> AsyncIterator[st
 
 
 def _print(result: dict[str, Any]) -> None:
-    rows = [("", "bot", "bare", "ratio")]
+    rows: list[tuple[str, ...]] = [("", "bot", "bare", "ratio")]
     for key in ("p50_ms", "p99_ms", "mean_ms", "max_ms"):
         ratio = result.get(f"ratio_{key[:3]}", "") if key in ("p50_ms", "p99_ms") else ""
         rows.append((key, str(result["bot"][key]), str(result["bare"][key]), str(ratio)))

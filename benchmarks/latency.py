@@ -7,6 +7,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
@@ -121,9 +122,12 @@ async def _upvote_targets(db: Database, rng: random.Random, n: int, members: Any
                 )
             ).all()
         }
-        voted = set(
-            (await session.execute(select(Upvote.answer_id, Upvote.voter).where(Upvote.answer_id.in_(ids)))).all()
-        )
+        voted: set[tuple[int, str]] = {
+            (aid, voter)
+            for aid, voter in await session.execute(
+                select(Upvote.answer_id, Upvote.voter).where(Upvote.answer_id.in_(ids))
+            )
+        }
     out: list[tuple[int, Who]] = []
     keys = sorted(answers)
     while len(out) < n:
@@ -174,10 +178,8 @@ async def run_latency(url: str, bank: Bank, calls: int, warmup: int, log: Callab
         upvote_targets = await _upvote_targets(db, rng, total, members)
 
         def commands(text: Callable[[int], str]) -> list[Callable[[], Awaitable[Outcome]]]:
-            return [
-                (lambda i=i: core.command(text(i), people[i % len(people)].actor, people[i % len(people)].place))
-                for i in range(total)
-            ]
+            who = [people[i % len(people)] for i in range(total)]
+            return [partial(core.command, text(i), who[i].actor, who[i].place) for i in range(total)]
 
         plan: dict[str, list[Callable[[], Awaitable[Outcome]]]] = {
             "random": commands(lambda i: "/mlquestion random"),
@@ -188,18 +190,18 @@ async def run_latency(url: str, bank: Bank, calls: int, warmup: int, log: Callab
             "leaderboard month": commands(lambda i: "/mlquestion leaderboard month"),
             "leaderboard all": commands(lambda i: "/mlquestion leaderboard all"),
             "answer (submit form)": [
-                (lambda r=r, w=w: core.submit(f"answer:{r}", {"answer": ANSWER_TEXT}, w.actor, w.place))
+                partial(core.submit, f"answer:{r}", {"answer": ANSWER_TEXT}, w.actor, w.place)
                 for r, w in answer_targets
             ],
             "upvote (press button)": [
-                (lambda a=a, w=w: core.press(f"mlq:upvote:{a}", w.actor, w.place)) for a, w in upvote_targets
+                partial(core.press, f"mlq:upvote:{a}", w.actor, w.place) for a, w in upvote_targets
             ],
         }
         results: dict[str, Any] = {}
         for name, planned in plan.items():
             samples, errors, example = await _time(planned, warmup)
             samples.sort()
-            figures = {
+            figures: dict[str, Any] = {
                 "calls": len(samples),
                 "p50_ms": round(percentile(samples, 0.50), 3),
                 "p99_ms": round(percentile(samples, 0.99), 3),

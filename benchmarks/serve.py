@@ -38,11 +38,11 @@ async def main(url: str, spawned_at: float) -> dict[str, Any]:
     from benchmarks.outbound import RecordingOutbound
     from benchmarks.scale import NOW
     from bot.clock import FixedClock
-    from bot.settings import Settings
+    from bot.settings import load_settings
     from bot.storage.models import Round, Schedule
 
     imported = time.time()
-    settings = Settings()
+    settings = load_settings()
     bank = load_content(settings)
     bank_loaded = time.time()
     db = await prepare_database(settings)
