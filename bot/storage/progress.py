@@ -182,14 +182,6 @@ class ProgressRepository:
             },
         )
 
-    async def display_name(self, platform: str, workspace: str, user: str) -> str | None:
-        """Return the member's last known display name."""
-        return await self.session.scalar(
-            select(Member.display_name).where(
-                Member.platform == platform, Member.workspace == workspace, Member.user == user
-            )
-        )
-
     async def leaderboard(
         self, platform: str, workspace: str, since: datetime | None, limit: int = 10
     ) -> list[Standing]:

@@ -36,13 +36,16 @@ async def test_a_member_is_stored_once_and_renamed_when_their_name_changes(db: D
     await remember(db, "u1", "Ada L.", T0 + timedelta(hours=2))
     await remember(db, "u1", "", T0 + timedelta(hours=3))  # no name given: keep the one we know
     assert await members(db) == [("u1", "Ada L.", T0 + timedelta(hours=2)), ("u2", "G" * 100, T0)]
-    async with db.session() as session:
-        assert await ProgressRepository(session).display_name("discord", "G1", "u1") == "Ada L."
+    assert await name_of(db, "u1", "discord", "G1") == "Ada L."
 
 
-async def name_of(db: Database, user: str) -> str | None:
+async def name_of(db: Database, user: str, platform: str = "slack", workspace: str = "T1") -> str | None:
     async with db.session() as session:
-        return await ProgressRepository(session).display_name("slack", "T1", user)
+        return await session.scalar(
+            select(Member.display_name).where(
+                Member.platform == platform, Member.workspace == workspace, Member.user == user
+            )
+        )
 
 
 async def rename_elsewhere(db: Database, user: str, name: str) -> None:
