@@ -319,6 +319,16 @@ def _ratio(measured: float | None, floor: float) -> float | None:
     return None if measured is None or floor <= 0 else round(measured / floor, 3)
 
 
+def _against_floor(last: float, scheduled: float, floor: float) -> dict[str, Any]:
+    """The floor, the time from the scheduled minute to the `last` request (None: none came), their ratio."""
+    measured = last - scheduled if last else None
+    return {
+        "floor_s": round(floor, 3),
+        "measured_s": None if measured is None else round(measured, 3),
+        "ratio": _ratio(measured, floor),
+    }
+
+
 async def run_fanout(
     channels: int,
     *,
@@ -398,12 +408,12 @@ async def run_fanout(
         tally.slack_requests / slack_rate, max((n - 1 for n in tally.slack_per_channel.values()), default=0)
     )
     floor = max(discord_floor, slack_floor)
-    measured = last - scheduled if last else None
+    overall = _against_floor(last, scheduled, floor)
+    measured = overall["measured_s"]
     d_twice, d_skipped = twice_and_skipped(tally.discord_channels, tally.discord_posts)
     t_twice, t_skipped = twice_and_skipped(tally.discord_channels, tally.discord_threads)
     s_twice, s_skipped = twice_and_skipped(tally.slack_channels, tally.slack_posts)
     posted_twice, skipped = d_twice + s_twice, d_skipped + s_skipped
-    ratio = _ratio(measured, floor)
     bot_cpu = None if cpu_at_minute is None or cpu_at_end is None else round(cpu_at_end - cpu_at_minute, 2)
     with sqlite3.connect(db) as connection:
         rounds = dict(connection.execute("SELECT state, count(*) FROM rounds WHERE kind = 'daily' GROUP BY state"))
@@ -421,14 +431,10 @@ async def run_fanout(
             "slack_posts_per_minute": slack_limits.posts_per_minute,
             "slack_per_channel_per_second": slack_limits.channel_per_second,
         },
-        "floor_s": round(floor, 3),
-        "measured_s": None if measured is None else round(measured, 3),
-        "ratio": ratio,
+        **overall,
         "discord": {
             "requests": tally.discord_requests,
-            "floor_s": round(discord_floor, 3),
-            "measured_s": round(tally.last_discord - scheduled, 3) if tally.last_discord else None,
-            "ratio": _ratio(tally.last_discord - scheduled if tally.last_discord else None, discord_floor),
+            **_against_floor(tally.last_discord, scheduled, discord_floor),
             "posted_twice": d_twice,
             "skipped": d_skipped,
             "threads_twice": t_twice,
@@ -437,9 +443,7 @@ async def run_fanout(
         },
         "slack": {
             "requests": tally.slack_requests,
-            "floor_s": round(slack_floor, 3),
-            "measured_s": round(tally.last_slack - scheduled, 3) if tally.last_slack else None,
-            "ratio": _ratio(tally.last_slack - scheduled if tally.last_slack else None, slack_floor),
+            **_against_floor(tally.last_slack, scheduled, slack_floor),
             "posted_twice": s_twice,
             "skipped": s_skipped,
             "throttled_429": dict(slack.throttled),
@@ -453,7 +457,9 @@ async def run_fanout(
         "bot_cpu_share": None if bot_cpu is None or not measured else round(bot_cpu / measured, 3),
         "core_alone": core,
         "target_ratio": TARGET_RATIO,
-        "meets_target": bool(ratio is not None and ratio <= TARGET_RATIO and posted_twice == 0 and skipped == 0),
+        "meets_target": bool(
+            overall["ratio"] is not None and overall["ratio"] <= TARGET_RATIO and posted_twice == 0 and skipped == 0
+        ),
     }
     if profile and (workdir / "bot.prof").exists():
         result["bot_profile_top"] = profile_top(workdir / "bot.prof")
