@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 from sqlalchemy import func, insert, select, text
 
+from bot.storage import inline_sqlite
 from bot.storage.database import SELF_CHECKPOINT_PAGES, Database, upgrade_async
 from bot.storage.models import Member
 
@@ -32,16 +32,16 @@ async def _members(db: Database) -> int:
 async def test_a_committed_session_hands_its_connection_back_without_a_rollback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'mlq.db'}"  # SQLite's reset: on aiosqlite a rollback is a trip to its thread
+    url = f"sqlite:///{tmp_path / 'mlq.db'}"  # SQLite's reset: an avoidable rollback per command
     await upgrade_async(url)
     rollbacks: list[bool] = []
-    driver_rollback = aiosqlite.Connection.rollback
+    driver_rollback = inline_sqlite.Connection.rollback
 
-    async def rollback(connection: aiosqlite.Connection) -> None:
+    async def rollback(connection: inline_sqlite.Connection) -> None:
         rollbacks.append(connection.in_transaction)
         await driver_rollback(connection)
 
-    monkeypatch.setattr(aiosqlite.Connection, "rollback", rollback)
+    monkeypatch.setattr(inline_sqlite.Connection, "rollback", rollback)
     db = Database(url)
     try:
         await _members(db)  # SQLAlchemy rolls back once after setting up the first connection
@@ -70,7 +70,7 @@ async def test_a_connection_returned_mid_transaction_is_rolled_back(tmp_path: Pa
         async with db.engine.connect() as connection:
             # A transaction SQLAlchemy does not know about (begun on the driver), left open.
             raw = (await connection.get_raw_connection()).driver_connection
-            assert isinstance(raw, aiosqlite.Connection)
+            assert isinstance(raw, inline_sqlite.Connection)
             await raw.execute("BEGIN")
             await raw.execute("INSERT INTO members (platform, workspace, user, display_name, updated_at) "
                               "VALUES ('slack', 'T1', 'ada', 'Ada', '2026-11-25 12:00:00')")  # fmt: skip
