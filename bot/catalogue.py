@@ -28,6 +28,7 @@ class Catalogue:
         self.bank = bank
         self.custom = custom
         self._custom_by_id = {q.id: q for q in custom}
+        self._matching: dict[tuple[tuple[str, ...], Difficulty | None], tuple[Question, ...]] = {}
 
     @classmethod
     async def load(cls, bank: Bank, library: LibraryRepository, platform: str, workspace: str) -> Catalogue:
@@ -44,14 +45,20 @@ class Catalogue:
         question = self.get(question_id)
         return question.topic if question else None
 
-    def matching(self, topics: tuple[str, ...] = (), difficulty: Difficulty | None = None) -> list[Question]:
-        """Return every question of `topics` at `difficulty`."""
-        extra = [
-            q
-            for q in self.custom
-            if (not topics or q.topic in topics) and (difficulty is None or q.difficulty == difficulty)
-        ]
-        return self.bank.matching(topics, difficulty) + extra
+    def matching(self, topics: tuple[str, ...] = (), difficulty: Difficulty | None = None) -> tuple[Question, ...]:
+        """Return every question of `topics` at `difficulty` (worked out once per filter: catalogues are kept)."""
+        key = (topics, difficulty)
+        found = self._matching.get(key)
+        if found is None:
+            extra = [
+                q
+                for q in self.custom
+                if (not topics or q.topic in topics) and (difficulty is None or q.difficulty == difficulty)
+            ]
+            # In id order, the order the picker draws from (so its sort has nothing left to do).
+            found = tuple(sorted((*self.bank.matching(topics, difficulty), *extra), key=lambda q: q.id))
+            self._matching[key] = found
+        return found
 
     def counts(self) -> dict[str, int]:
         """Return the number of questions per topic, custom ones included."""

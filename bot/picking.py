@@ -6,9 +6,14 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import compress, repeat
+from operator import attrgetter
 
 from bot.content.question import Question
 from bot.vocabulary import Place
+
+_ID = attrgetter("id")
+_TOPIC = attrgetter("topic")
 
 
 def pick(
@@ -25,10 +30,10 @@ def pick(
     """
     if not candidates:
         raise ValueError("no candidates")
-    # `get`, not `asked[...]`: a Counter's missing key is a Python-level call (this runs on every question).
-    counts = [asked.get(q.id, 0) for q in candidates]
+    # map/compress rather than comprehensions: this runs on every question of the bank for every pick.
+    counts = list(map(asked.get, map(_ID, candidates), repeat(0)))
     fewest = min(counts)
-    pool = [q for q, n in zip(candidates, counts, strict=True) if n == fewest]
+    pool = list(compress(candidates, map(fewest.__eq__, counts)))
     # A topic's staleness is how far back the channel last saw it (not seen lately: the stalest of all).
     staleness: dict[str, int] = {}
     for position, question_id in enumerate(recent):
@@ -36,9 +41,9 @@ def pick(
         if topic is not None:
             staleness.setdefault(topic, position)
     never = len(recent) + 1
-    stalest = max(staleness.get(q.topic, never) for q in pool)
-    pool = [q for q in pool if staleness.get(q.topic, never) == stalest]
-    return rng.choice(sorted(pool, key=lambda q: q.id))
+    ages = list(map(staleness.get, map(_TOPIC, pool), repeat(never)))
+    stalest = max(ages)
+    return rng.choice(sorted(compress(pool, map(stalest.__eq__, ages)), key=_ID))
 
 
 class AskedMemo:

@@ -31,13 +31,21 @@ async def respond(
     A quick answer is the first response itself (so a form can open as a modal). When the core is
     slower than `budget`, the interaction is deferred first and the answer follows.
     """
-    task = asyncio.ensure_future(work)
+    deferring: asyncio.Task[None] | None = None
+
+    def too_slow() -> None:
+        nonlocal deferring
+        deferring = asyncio.ensure_future(defer(interaction))
+
+    # A timer rather than a wait with a timeout: the work runs in this task, with no task of its own.
+    timer = asyncio.get_running_loop().call_later(remaining(interaction, budget), too_slow)
     try:
         try:
-            outcome = await asyncio.wait_for(asyncio.shield(task), remaining(interaction, budget))
-        except TimeoutError:
-            await defer(interaction)
-            outcome = await task
+            outcome = await work
+        finally:
+            timer.cancel()
+            if deferring is not None:
+                await deferring
         await deliver(interaction, outcome)
     except Exception:
         log.exception("discord: %s by %s in %s failed", what, _who(interaction), _where(interaction))

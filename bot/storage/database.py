@@ -175,11 +175,21 @@ class Database:
         """
         if self.checkpoints is not None:
             self.checkpoints.ensure_running()
-        async with self._sessions() as session:
-            async with session.begin():
+        if self.is_sqlite:
+            # SQLAlchemy closes a session in a task of its own, so that a cancellation cannot cut the close
+            # short while it waits for the database; on SQLite (inline_sqlite) closing never waits, and the
+            # task only cost two turns of the event loop per command.
+            session = self._sessions()
+            try:
+                async with session.begin():
+                    yield session
+            finally:
+                await session.close()
+        else:
+            async with self._sessions() as session, session.begin():
                 yield session
-            for callback in session.info.pop(_AFTER_COMMIT, ()):
-                callback()
+        for callback in session.info.pop(_AFTER_COMMIT, ()):
+            callback()
 
     async def dispose(self) -> None:
         """Stop the checkpoints and close every pooled connection."""
