@@ -2,9 +2,13 @@
 
 `python -m benchmarks.bare_discord` connects with DISCORD_TOKEN and serves one command, `/mlquestion random`
 (the same name, subcommand and options as ours), which answers a fixed message and does nothing else: no
-database, no question bank. REST and the gateway are pointed at MLQ_DISCORD_API_BASE / MLQ_DISCORD_GATEWAY_URL
-the way `adapters.discord.adapter.point_at` points ours; the command is registered in MLQ_DISCORD_GUILD_IDS
-(else globally). It asks for the same gateway intents as our adapter and stops on SIGTERM.
+database, no question bank. The fixed message has the shape of our bot's answer, so that the two differ in
+what the bot does, not in what discord.py sends: one embed (a title, a question, three fields) and a row
+with an Answer and a Reveal button, built with discord.py's objects for each answer as a bot does.
+
+REST and the gateway are pointed at MLQ_DISCORD_API_BASE / MLQ_DISCORD_GATEWAY_URL the way
+`adapters.discord.adapter.point_at` points ours; the command is registered in MLQ_DISCORD_GUILD_IDS (else
+globally). It asks for the same gateway intents as our adapter and stops on SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,7 +22,11 @@ import discord
 import yarl
 from discord import app_commands
 
-FIXED_MESSAGE = "fixed message"
+FIXED_TITLE = "Practice question"
+FIXED_QUESTION = (
+    "Why does max pooling make a convolutional network tolerant to small shifts of its input, and what does it cost?"
+)
+FIXED_FIELDS = (("Topic", "Convolutional networks"), ("Difficulty", "🟡 medium"), ("Id", "`cnn-max-pooling`"))
 
 
 def point_at(api_base: str | None, gateway_url: str | None) -> None:
@@ -37,6 +45,22 @@ def intents() -> discord.Intents:
     return wanted
 
 
+def fixed_embed() -> discord.Embed:
+    """Return the fixed question as an embed."""
+    embed = discord.Embed(title=FIXED_TITLE, description=FIXED_QUESTION, color=0x5865F2)
+    for name, value in FIXED_FIELDS:
+        embed.add_field(name=name, value=value)
+    return embed
+
+
+def fixed_view() -> discord.ui.View:
+    """Return the Answer and Reveal buttons (no callbacks: the benchmark never presses them)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label="Answer", style=discord.ButtonStyle.primary, custom_id="bare:answer"))
+    view.add_item(discord.ui.Button(label="Reveal", style=discord.ButtonStyle.secondary, custom_id="bare:reveal"))
+    return view
+
+
 class BareBot(discord.Client):
     """A client with one command tree holding `/mlquestion random`."""
 
@@ -53,7 +77,7 @@ class BareBot(discord.Client):
             topic: str | None = None,
             difficulty: Literal["easy", "medium", "hard"] | None = None,
         ) -> None:
-            await interaction.response.send_message(FIXED_MESSAGE)
+            await interaction.response.send_message(embed=fixed_embed(), view=fixed_view())
 
         guilds = [discord.Object(g) for g in guild_ids]
         self.tree.add_command(group, guilds=guilds or discord.utils.MISSING)

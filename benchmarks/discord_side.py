@@ -57,7 +57,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import inspect, text
 
-from benchmarks.bare_discord import FIXED_MESSAGE
+from benchmarks.bare_discord import FIXED_QUESTION, FIXED_TITLE
 from benchmarks.children import collector_paused, cpu_seconds, profile_top, stop_process
 from benchmarks.latency import percentile
 from bot.storage.database import Database, upgrade_async
@@ -364,11 +364,13 @@ def check_ours(arrivals: list[Arrival]) -> tuple[bool, str | None]:
 
 
 def check_bare(arrivals: list[Arrival]) -> tuple[bool, str | None]:
-    """Return (deferred, problem): the bare bot answers the fixed message in the callback."""
+    """Return (deferred, problem): the bare bot answers the fixed question, with its buttons, in the callback."""
     body = arrivals[0].body or {}
     if arrivals[0].kind != "callback" or body.get("type") != 4:
         return False, f"{arrivals[0].kind} type {body.get('type')}"
-    if (body.get("data") or {}).get("content") != FIXED_MESSAGE:
+    data = body.get("data") or {}
+    embed = (data.get("embeds") or [{}])[0]
+    if (embed.get("title"), embed.get("description")) != (FIXED_TITLE, FIXED_QUESTION) or not data.get("components"):
         return False, "not the fixed message"
     return False, None
 
