@@ -10,8 +10,8 @@ and SIGUSR2 (stop), so start-up and warm-up stay out:
   every statement waits its turn in-process instead of in SQLite's busy handler.
 - MLQ_BENCH_SECTIONS=FILE: wall time of the sections an interaction goes through, written to FILE (JSON) at
   exit: the gateway frame (JSON parse and discord.py's parsing), the wait from the frame to our command
-  callback (the event loop's queue), the core's `invoke`, each SQL statement (the thread hop of aiosqlite
-  included), rendering, the callback POST, and our `respond` from start to end.
+  callback (the event loop's queue), the core's `invoke`, each SQL statement, rendering, the callback POST,
+  our `respond` from start to end, and the garbage collector's pauses per generation.
 
 Nothing in `bot/` or `adapters/` is changed: the instruments wrap functions from the outside.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import cProfile
 import functools
+import gc
 import json
 import os
 import signal
@@ -162,6 +163,16 @@ def install(sections: Sections) -> None:
             sections.add("SQL COMMIT (count only)", time.perf_counter())
 
     Database.__init__ = init  # type: ignore[method-assign]
+
+    collecting: list[float] = []
+
+    def collector(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collecting.append(time.perf_counter())
+        elif collecting:
+            sections.add(f"garbage collection, generation {info['generation']}", collecting.pop())
+
+    gc.callbacks.append(collector)
 
 
 def main() -> int:
