@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # own connection checkpoints only if the log outgrows this many pages (4 KB each) all the same.
 CHECKPOINT_INTERVAL_S = 0.25
 SELF_CHECKPOINT_PAGES = 10_000
+BUSY_TIMEOUT_S = 10.0  # how long a SQLite statement waits for another connection's lock
 
 
 def migrations_dir() -> Path:
@@ -52,10 +53,13 @@ async def upgrade_async(url: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # One writer at a time: WAL lets readers go on, busy_timeout waits instead of failing.
+    # One writer at a time: WAL lets readers go on, and a statement meeting another connection's lock waits
+    # for it, up to BUSY_TIMEOUT_S: inline_sqlite retries off SQLite's busy handler (which would sleep on the
+    # event loop); any other driver waits in SQLite's busy handler.
     cursor = dbapi_connection.cursor()
-    # busy_timeout first: switching to WAL needs a lock, and a new connection must wait for it, not fail.
-    cursor.execute("PRAGMA busy_timeout=10000")
+    if not isinstance(getattr(dbapi_connection, "driver_connection", None), inline_sqlite.Connection):
+        # busy_timeout first: switching to WAL needs a lock, and a new connection must wait for it, not fail.
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     # In WAL mode NORMAL syncs at checkpoints rather than at every commit: a crash of the process loses
     # nothing and the file never corrupts; only a power cut may lose the last transactions.
@@ -151,7 +155,12 @@ class Database:
         self.is_sqlite = self.url.startswith("sqlite")
         self.checkpoints: Checkpoints | None = None
         if self.is_sqlite:
-            engine_options = {"pool_reset_on_return": None, "module": inline_sqlite.dbapi(), **engine_options}
+            engine_options = {
+                "pool_reset_on_return": None,
+                "module": inline_sqlite.dbapi(),
+                "connect_args": {"timeout": BUSY_TIMEOUT_S},
+                **engine_options,
+            }
         if self.is_sqlite and ":memory:" not in self.url:
             # SQLite has one writer. Several pooled connections would wait for its lock in SQLite's busy
             # handler, which sleeps in steps of up to 100 ms; one connection makes sessions queue on the

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import closing
 from datetime import UTC, datetime
@@ -33,16 +35,60 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-async def test_statements_run_on_the_event_loops_thread(db: Database) -> None:
+async def test_writes_run_on_the_event_loops_thread_and_reads_on_the_connections_own(db: Database) -> None:
     def register(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.create_function("thread_id", 0, threading.get_ident)
 
     event.listen(db.engine.sync_engine, "connect", register)
+    loop_thread = threading.get_ident()
     async with db.session() as session:
-        assert (await session.execute(text("SELECT thread_id()"))).scalar() == threading.get_ident()
+        # A write (and the SQL inside it) runs in place: no thread hop.
+        await session.execute(
+            text(
+                "INSERT INTO members (platform, workspace, user, display_name, updated_at) "
+                "VALUES ('slack', 'T1', 'ada', CAST(thread_id() AS TEXT), '2026-11-25 12:00:00')"
+            )
+        )
+        # A read goes to the connection's thread, so a long one leaves the loop free; it sees the write.
+        read_in, written_in = (await session.execute(text("SELECT thread_id(), display_name FROM members"))).one()
         raw = (await session.connection()).sync_connection
         assert raw is not None
         assert isinstance(raw.connection.driver_connection, inline_sqlite.Connection)
+    assert written_in == str(loop_thread)
+    assert read_in != loop_thread
+
+
+async def test_the_loop_runs_while_a_read_waits(db: Database) -> None:
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    def slow(value: int) -> int:
+        time.sleep(0.05)
+        return value
+
+    event.listen(db.engine.sync_engine, "connect", lambda c, _r: c.create_function("slow", 1, slow))
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0)
+    try:
+        async with db.session() as session:
+            before = ticks
+            assert (await session.execute(text("SELECT slow(7)"))).scalar() == 7
+            assert ticks > before + 10, "the event loop was blocked during the read"
+    finally:
+        ticker.cancel()
+
+
+def test_which_statements_are_reads() -> None:
+    assert inline_sqlite.is_read("SELECT 1")
+    assert inline_sqlite.is_read("\n  with x as (select 1) select * from x")
+    assert not inline_sqlite.is_read("INSERT INTO t VALUES (1) RETURNING id")
+    assert not inline_sqlite.is_read("UPDATE t SET x = (SELECT 1)")
+    assert not inline_sqlite.is_read("PRAGMA journal_mode=WAL")
 
 
 async def test_a_failed_statement_raises_sqlalchemys_error_and_rolls_back_the_transaction(db: Database) -> None:
@@ -108,3 +154,55 @@ async def test_in_memory_databases_work_too() -> None:
             assert (await connection.execute(text("SELECT sum(x) FROM t"))).scalar() == 3
     finally:
         await database.dispose()
+
+
+async def test_a_write_waits_for_another_connections_lock_without_holding_up_the_loop(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'mlq.db'}"
+    await upgrade_async(url)
+    first, second = Database(url), Database(url)  # two engines, as two processes (or a CLI command) would have
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.001)
+
+    ticker = asyncio.create_task(tick())
+    try:
+        async with first.session() as holding:
+            await holding.execute(insert(Member).values(**_member("ada")))  # takes the write lock
+
+            async def write_too() -> None:
+                async with second.session() as session:
+                    await session.execute(insert(Member).values(**_member("bob")))
+
+            waiting = asyncio.create_task(write_too())
+            before = ticks
+            await asyncio.sleep(0.1)  # the first transaction stays open while the loop runs on
+            assert not waiting.done(), "the second writer waits for the lock"
+            assert ticks > before + 20, "and while it waits, the event loop runs"
+        await asyncio.wait_for(waiting, 5)  # the lock is free: the second write goes through
+        async with second.session() as session:
+            assert await session.scalar(select(func.count()).select_from(Member)) == 2
+    finally:
+        ticker.cancel()
+        await first.dispose()
+        await second.dispose()
+
+
+async def test_a_write_gives_up_after_its_timeout(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'mlq.db'}"
+    await upgrade_async(url)
+    first, impatient = Database(url), Database(url, connect_args={"timeout": 0.2})
+    try:
+        async with first.session() as holding:
+            await holding.execute(insert(Member).values(**_member("ada")))
+            started = time.monotonic()
+            with pytest.raises(exc.OperationalError, match="database is locked"):
+                async with impatient.session() as session:
+                    await session.execute(insert(Member).values(**_member("bob")))
+            assert 0.2 <= time.monotonic() - started < 2
+    finally:
+        await first.dispose()
+        await impatient.dispose()
