@@ -39,7 +39,7 @@ upvote ada
 Nailed it
 /as grace
 Missed
-/mlquestion leaderboard
+/mlquestion leaderboard all
 /mlquestion stats
 /mlquestion random mars
 /mlquestion schedule set #general 25:00 UTC
