@@ -25,7 +25,11 @@ class PlatformAdapter(Protocol):
     """What every platform adapter offers the composition root."""
 
     platform: str
-    outbound: Outbound
+
+    @property
+    def outbound(self) -> Outbound:
+        """Where the core's posts for this platform go."""
+        ...
 
     async def start(self) -> None:
         """Connect and begin serving (returns once connected or serving)."""

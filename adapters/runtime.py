@@ -7,7 +7,8 @@ import logging
 import random
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -78,7 +79,7 @@ def build_core(settings: Settings, db: Database, bank: Bank, clock: Clock, outbo
     return Core(services)
 
 
-def _guarded(main: Callable[[], Awaitable[int]]) -> int:
+def _guarded(main: Callable[[], Coroutine[Any, Any, int]]) -> int:
     try:
         return asyncio.run(main())
     except ContentInvalidError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -59,7 +60,7 @@ def remaining(interaction: discord.Interaction, budget: float) -> float:
     a bot busy with a burst may start late. Clocks differ a little, so the age counts from 0 and always
     leaves MIN_BUDGET: a clock running ahead makes slow answers defer sooner, never quick ones.
     """
-    created = getattr(interaction, "created_at", None)
+    created: datetime | None = getattr(interaction, "created_at", None)
     if created is None:
         return budget
     age = (discord.utils.utcnow() - created).total_seconds()

@@ -102,7 +102,7 @@ class SlackAdapter:
         )
         if self.app_token:
             self._socket = AsyncSocketModeHandler(self.app, self.app_token)
-            await self._socket.connect_async()
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
             return
         server = self.app.server(port=self.settings.port, path=EVENTS_PATH)
         server.web_app.router.add_get(HEALTH_PATH, _health)
@@ -114,7 +114,7 @@ class SlackAdapter:
     async def close(self) -> None:
         """Disconnect the socket or stop the HTTP server, then close the Web API session."""
         if self._socket is not None:
-            await self._socket.close_async()
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
