@@ -26,6 +26,29 @@ def _member(user: str) -> dict[str, Any]:
     return {"platform": "slack", "workspace": "T1", "user": user, "display_name": user, "updated_at": NOW}
 
 
+class Ticks:
+    """Counts the turns a task gets on the event loop while the block runs: few turns, a held loop."""
+
+    def __init__(self, interval: float = 0.0) -> None:
+        self.count = 0
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Ticks:
+        self._task = asyncio.create_task(self._run())
+        await asyncio.sleep(0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+    async def _run(self) -> None:
+        while True:
+            self.count += 1
+            await asyncio.sleep(self.interval)
+
+
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     url = f"sqlite:///{tmp_path / 'mlq.db'}"
@@ -59,28 +82,15 @@ async def test_writes_run_on_the_event_loops_thread_and_reads_on_the_connections
 
 
 async def test_the_loop_runs_while_a_read_waits(db: Database) -> None:
-    ticks = 0
-
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0)
-
     def slow(value: int) -> int:
         time.sleep(0.05)
         return value
 
     event.listen(db.engine.sync_engine, "connect", lambda c, _r: c.create_function("slow", 1, slow))
-    ticker = asyncio.create_task(tick())
-    await asyncio.sleep(0)
-    try:
-        async with db.session() as session:
-            before = ticks
-            assert (await session.execute(text("SELECT slow(7)"))).scalar() == 7
-            assert ticks > before + 10, "the event loop was blocked during the read"
-    finally:
-        ticker.cancel()
+    async with Ticks() as ticks, db.session() as session:
+        before = ticks.count
+        assert (await session.execute(text("SELECT slow(7)"))).scalar() == 7
+        assert ticks.count > before + 10, "the event loop was blocked during the read"
 
 
 def test_which_statements_are_reads() -> None:
@@ -160,33 +170,24 @@ async def test_a_write_waits_for_another_connections_lock_without_holding_up_the
     url = f"sqlite:///{tmp_path / 'mlq.db'}"
     await upgrade_async(url)
     first, second = Database(url), Database(url)  # two engines, as two processes (or a CLI command) would have
-    ticks = 0
-
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.001)
-
-    ticker = asyncio.create_task(tick())
     try:
-        async with first.session() as holding:
-            await holding.execute(insert(Member).values(**_member("ada")))  # takes the write lock
+        async with Ticks(0.001) as ticks:
+            async with first.session() as holding:
+                await holding.execute(insert(Member).values(**_member("ada")))  # takes the write lock
 
-            async def write_too() -> None:
-                async with second.session() as session:
-                    await session.execute(insert(Member).values(**_member("bob")))
+                async def write_too() -> None:
+                    async with second.session() as session:
+                        await session.execute(insert(Member).values(**_member("bob")))
 
-            waiting = asyncio.create_task(write_too())
-            before = ticks
-            await asyncio.sleep(0.1)  # the first transaction stays open while the loop runs on
-            assert not waiting.done(), "the second writer waits for the lock"
-            assert ticks > before + 20, "and while it waits, the event loop runs"
-        await asyncio.wait_for(waiting, 5)  # the lock is free: the second write goes through
+                waiting = asyncio.create_task(write_too())
+                before = ticks.count
+                await asyncio.sleep(0.1)  # the first transaction stays open while the loop runs on
+                assert not waiting.done(), "the second writer waits for the lock"
+                assert ticks.count > before + 20, "and while it waits, the event loop runs"
+            await asyncio.wait_for(waiting, 5)  # the lock is free: the second write goes through
         async with second.session() as session:
             assert await session.scalar(select(func.count()).select_from(Member)) == 2
     finally:
-        ticker.cancel()
         await first.dispose()
         await second.dispose()
 
