@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 # own connection checkpoints only if the log outgrows this many pages (4 KB each) all the same.
 CHECKPOINT_INTERVAL_S = 0.25
 SELF_CHECKPOINT_PAGES = 10_000
-BUSY_TIMEOUT_S = 10.0  # how long a SQLite statement waits for another connection's lock
 
 
 def migrations_dir() -> Path:
@@ -53,13 +52,10 @@ async def upgrade_async(url: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # One writer at a time: WAL lets readers go on, and a statement meeting another connection's lock waits
-    # for it, up to BUSY_TIMEOUT_S: inline_sqlite retries off SQLite's busy handler (which would sleep on the
-    # event loop); any other driver waits in SQLite's busy handler.
+    # One writer at a time: WAL lets readers go on, busy_timeout waits instead of failing.
     cursor = dbapi_connection.cursor()
-    if not isinstance(getattr(dbapi_connection, "driver_connection", None), inline_sqlite.Connection):
-        # busy_timeout first: switching to WAL needs a lock, and a new connection must wait for it, not fail.
-        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    # busy_timeout first: switching to WAL needs a lock, and a new connection must wait for it, not fail.
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     # In WAL mode NORMAL syncs at checkpoints rather than at every commit: a crash of the process loses
     # nothing and the file never corrupts; only a power cut may lose the last transactions.
@@ -155,12 +151,7 @@ class Database:
         self.is_sqlite = self.url.startswith("sqlite")
         self.checkpoints: Checkpoints | None = None
         if self.is_sqlite:
-            engine_options = {
-                "pool_reset_on_return": None,
-                "module": inline_sqlite.dbapi(),
-                "connect_args": {"timeout": BUSY_TIMEOUT_S},
-                **engine_options,
-            }
+            engine_options = {"pool_reset_on_return": None, "module": inline_sqlite.dbapi(), **engine_options}
         if self.is_sqlite and ":memory:" not in self.url:
             # SQLite has one writer. Several pooled connections would wait for its lock in SQLite's busy
             # handler, which sleeps in steps of up to 100 ms; one connection makes sessions queue on the
@@ -186,8 +177,8 @@ class Database:
             self.checkpoints.ensure_running()
         if self.is_sqlite:
             # SQLAlchemy closes a session in a task of its own, so that a cancellation cannot cut the close
-            # short while it waits for the database; on SQLite (inline_sqlite) closing never waits, and the
-            # task only cost two turns of the event loop per command.
+            # short while it waits for the database; on SQLite (inline_sqlite) closing a session after its
+            # commit or rollback waits for nothing, and the task only cost two turns of the loop per command.
             session = self._sessions()
             try:
                 async with session.begin():

@@ -1,27 +1,20 @@
-"""SQLite for SQLAlchemy's asyncio engine: writes in place, reads in one trip to a thread.
+"""SQLite for SQLAlchemy's asyncio engine, with one trip to a thread per statement.
 
 SQLAlchemy runs SQLite under asyncio through aiosqlite, which sends every DBAPI call (cursor, execute,
-fetch, close, commit) to a thread of its own and wakes the event loop when it returns: about five round
-trips for one short transaction, each costing more CPU than the statement itself (measured: an on-demand
-round's INSERT and COMMIT, 0.36 ms of CPU through aiosqlite against 0.12 ms calling `sqlite3` directly,
-and 1.1 ms through the ORM session on top). Here the same stdlib `sqlite3` connection sits behind the
-interface SQLAlchemy's aiosqlite dialect expects (SQLAlchemy, its dialect and its pool are unchanged:
-`create_async_engine(..., module=dbapi())`), and
+fetch, close, commit) to a thread of its own and wakes the event loop when it returns: five round trips
+for one short transaction, each costing more CPU than the statement itself (measured: an on-demand round's
+INSERT and COMMIT, 0.36 ms of CPU through aiosqlite against 0.12 ms calling `sqlite3` directly). Here the
+same stdlib `sqlite3` connection sits behind the interface SQLAlchemy's aiosqlite dialect expects
+(SQLAlchemy, its dialect and its pool are unchanged: `create_async_engine(..., module=dbapi())`), and a
+statement goes to the connection's thread once, executed and, if it returns rows, fetched in the same trip;
+a commit or a rollback is one trip; opening and closing cursors, which touch no file, stay on the loop.
 
-- writes, commits and everything else run on the event loop's own thread: they touch the few pages of
-  recent rows, which are in memory, so a thread hop would cost more than the work;
-- reads (SELECT, WITH) run in one trip to a thread of the connection's own, statement and fetch together:
-  they may walk a long history whose pages are not in memory (the first `random` in a channel, a
-  leaderboard), and the loop must stay free meanwhile to acknowledge other commands (Slack times acks).
-
-Nothing waits for a lock on the loop. The bot runs one process with one pooled connection in WAL mode, so
-it rarely meets another writer (a CLI command, a test's second engine); when it does, SQLite's busy
-handler would sleep on the loop's thread, holding up every other command, and the writer holding the lock
-might be waiting for the loop itself. So SQLite gives up at once (`busy_timeout` 0) and the statement is
-retried after an `asyncio.sleep`, with backoff, for up to `timeout` seconds (the connection's `timeout`
-argument, as `sqlite3.connect` takes it); a read retries likewise in its thread. As with aiosqlite, a
-read whose caller is cancelled finishes in its thread; SQLite serialises the connection's use, so a
-rollback that follows waits for it.
+Statements do not run on the loop itself, though that would save the trips too: any of them may read pages
+that are not in memory (a channel's history, the index pages of a member's rows), and the loop must keep
+answering meanwhile (Slack times acknowledgements). A full-scale run with writes in place and reads in the
+thread saw Slack's acks wait for the disk: p99 16 → 28-36 ms; with every statement in place, 115 ms.
+Waiting for another connection's lock happens in the thread too, in SQLite's busy handler, so two engines
+on one file in one process (a test's racing sweepers) each wait without holding up the other.
 """
 
 from __future__ import annotations
@@ -29,10 +22,11 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import sys
-import time
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from queue import SimpleQueue
 from typing import Any
 
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
@@ -45,66 +39,15 @@ OperationalError = sqlite3.OperationalError
 ProgrammingError = sqlite3.ProgrammingError
 sqlite_version = sqlite3.sqlite_version
 sqlite_version_info = sqlite3.sqlite_version_info
-DEFAULT_TIMEOUT = 5.0  # seconds to wait for another connection's lock, as `sqlite3.connect` defaults to
-FIRST_RETRY = 0.001
-LAST_RETRY = 0.05
-
-
-def is_busy(error: BaseException) -> bool:
-    """Return whether SQLite refused because another connection holds a lock that it may release.
-
-    Not SQLITE_BUSY_SNAPSHOT: a transaction that read before another one wrote must start over, and
-    waiting does not change that.
-    """
-    return (
-        isinstance(error, sqlite3.OperationalError) and getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
-    )
-
-
-async def _waiting(patience: float, call: Callable[[], Any]) -> Any:
-    """Run `call` in place; while another connection holds the lock, sleep on the loop and try again."""
-    try:
-        return call()
-    except sqlite3.OperationalError as exc:
-        if not is_busy(exc):
-            raise
-    deadline, delay = time.monotonic() + patience, FIRST_RETRY
-    while True:
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, LAST_RETRY)
-        try:
-            return call()
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc) or time.monotonic() >= deadline:
-                raise
-
-
-def _waiting_here(patience: float, call: Callable[[], Any]) -> Any:
-    """`_waiting` for the reads' thread, where sleeping holds up no one else."""
-    deadline, delay = time.monotonic() + patience, FIRST_RETRY
-    while True:
-        try:
-            return call()
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc) or time.monotonic() >= deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, LAST_RETRY)
-
-
-def is_read(sql: str) -> bool:
-    """Return whether a statement only reads (SELECT, or a WITH query), so it may wait off the loop."""
-    head = sql.lstrip()[:6].upper()
-    return head.startswith(("SELECT", "WITH"))
 
 
 class Cursor:
-    """A `sqlite3.Cursor` whose methods are awaitable, as aiosqlite's are; see the module for where each runs."""
+    """A `sqlite3.Cursor` whose methods are awaitable, as aiosqlite's are: a statement is one trip to the thread."""
 
     def __init__(self, cursor: sqlite3.Cursor, connection: Connection) -> None:
         self._cursor = cursor
         self._connection = connection
-        self._rows: deque[Any] | None = None  # a read's rows, fetched with it in the thread
+        self._rows: deque[Any] | None = None  # the rows of the last statement, fetched with it in the thread
 
     async def __aenter__(self) -> Cursor:
         return self
@@ -122,22 +65,17 @@ class Cursor:
         return row
 
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
-        self._rows = None
-        if is_read(sql):
-            self._rows = deque(await self._connection.off_loop(self._read, sql, parameters))
-        else:
-            await _waiting(self._connection.timeout, lambda: self._cursor.execute(sql, parameters))
+        rows = await self._connection.off_loop(self._run, sql, parameters)
+        self._rows = None if rows is None else deque(rows)
         return self
 
-    def _read(self, sql: str, parameters: Sequence[Any] | dict[str, Any]) -> list[Any]:
-        return _waiting_here(  # type: ignore[no-any-return]
-            self._connection.timeout, lambda: self._cursor.execute(sql, parameters).fetchall()
-        )
+    def _run(self, sql: str, parameters: Sequence[Any] | dict[str, Any]) -> list[Any] | None:
+        cursor = self._cursor.execute(sql, parameters)
+        return cursor.fetchall() if cursor.description else None
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> Cursor:
         self._rows = None
-        rows = list(parameters)  # a retry needs them again
-        await _waiting(self._connection.timeout, lambda: self._cursor.executemany(sql, rows))
+        await self._connection.off_loop(self._cursor.executemany, sql, parameters)
         return self
 
     async def fetchone(self) -> Any:
@@ -183,6 +121,51 @@ class Cursor:
         self._cursor.arraysize = value
 
 
+class _Worker:
+    """A thread that runs calls in order and hands each result back to the awaiting event loop.
+
+    The same shape as aiosqlite's: a queue in, `call_soon_threadsafe` out (a `ThreadPoolExecutor` with
+    `run_in_executor` costs about twice as much per trip, with its futures, locks and chaining).
+    """
+
+    def __init__(self) -> None:
+        self._calls: SimpleQueue[tuple[asyncio.AbstractEventLoop, asyncio.Future[Any], Callable[[], Any]] | None]
+        self._calls = SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="mlq-sqlite", daemon=True)
+        self._thread.start()
+
+    def run(self, function: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._calls.put((loop, future, partial(function, *args)))
+        return future
+
+    def stop(self) -> None:
+        self._calls.put(None)
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def _serve(self) -> None:
+        while (call := self._calls.get()) is not None:
+            loop, future, function = call
+            try:
+                result = function()
+            except BaseException as exc:  # handed to the awaiting caller
+                loop.call_soon_threadsafe(_fail, future, exc)
+            else:
+                loop.call_soon_threadsafe(_succeed, future, result)
+
+
+def _succeed(future: asyncio.Future[Any], result: Any) -> None:
+    if not future.done():  # the caller may have been cancelled
+        future.set_result(result)
+
+
+def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
+
+
 class _Now:
     """aiosqlite's request queue, as SQLAlchemy uses it to set the isolation level: run the request now."""
 
@@ -199,14 +182,13 @@ class _Now:
 
 
 class Connection:
-    """A `sqlite3.Connection` with aiosqlite's awaitable interface: writes in place, reads in its own thread."""
+    """A `sqlite3.Connection` with aiosqlite's awaitable interface and one thread for its statements."""
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection], timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
         self._connect = connect
-        self.timeout = timeout
         self._connection: sqlite3.Connection | None = None
         self._thread = self._tx = _Now()
-        self._reads: ThreadPoolExecutor | None = None
+        self._worker: _Worker | None = None
 
     def __await__(self) -> Generator[Any, None, Connection]:
         if self._connection is None:
@@ -236,40 +218,36 @@ class Connection:
 
     async def off_loop(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run `function(*args)` in the connection's thread (one, so its statements keep their order)."""
-        if self._reads is None:
-            self._reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlq-sqlite-reads")
-        return await asyncio.get_running_loop().run_in_executor(self._reads, function, *args)
+        if self._worker is None:
+            self._worker = _Worker()
+        return await self._worker.run(function, *args)
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)
 
     async def commit(self) -> None:
-        await _waiting(self.timeout, self._conn.commit)
+        await self.off_loop(self._conn.commit)
 
     async def rollback(self) -> None:
-        await _waiting(self.timeout, self._conn.rollback)
+        await self.off_loop(self._conn.rollback)
 
     async def close(self) -> None:
         self.stop()
 
     def stop(self) -> None:
         """Close the connection (aiosqlite's forced close; here no different from `close`)."""
-        if self._reads is not None:
-            self._reads.shutdown(wait=True)  # a read still running finishes before the connection closes
-            self._reads = None
+        if self._worker is not None:
+            self._worker.stop()  # a statement still running finishes before the connection closes
+            self._worker = None
         if self._connection is not None:
             self._connection.close()
             self._connection = None
 
 
-def connect(database: str, timeout: float = DEFAULT_TIMEOUT, **kwargs: Any) -> Connection:
-    """Return a connection that opens when awaited (used from the loop's thread and its reads' thread, in turn).
-
-    `timeout` is how long a statement waits for another connection's lock, by retrying (see the module);
-    SQLite itself is told not to wait.
-    """
+def connect(database: str, **kwargs: Any) -> Connection:
+    """Return a connection that opens when awaited (used from the loop's thread and its own, in turn)."""
     kwargs.pop("check_same_thread", None)
-    return Connection(lambda: sqlite3.connect(database, timeout=0, check_same_thread=False, **kwargs), timeout)
+    return Connection(lambda: sqlite3.connect(database, check_same_thread=False, **kwargs))
 
 
 def dbapi() -> AsyncAdapt_aiosqlite_dbapi:

@@ -1,4 +1,4 @@
-"""SQLite through SQLAlchemy's asyncio engine, with each call on the event loop's thread (no thread hops)."""
+"""SQLite through SQLAlchemy's asyncio engine: one trip to the connection's thread per statement."""
 
 from __future__ import annotations
 
@@ -58,47 +58,33 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-async def test_writes_run_on_the_event_loops_thread_and_reads_on_the_connections_own(db: Database) -> None:
-    def register(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.create_function("thread_id", 0, threading.get_ident)
-
-    event.listen(db.engine.sync_engine, "connect", register)
-    loop_thread = threading.get_ident()
-    async with db.session() as session:
-        # A write (and the SQL inside it) runs in place: no thread hop.
-        await session.execute(
-            text(
-                "INSERT INTO members (platform, workspace, user, display_name, updated_at) "
-                "VALUES ('slack', 'T1', 'ada', CAST(thread_id() AS TEXT), '2026-11-25 12:00:00')"
-            )
-        )
-        # A read goes to the connection's thread, so a long one leaves the loop free; it sees the write.
-        read_in, written_in = (await session.execute(text("SELECT thread_id(), display_name FROM members"))).one()
-        raw = (await session.connection()).sync_connection
-        assert raw is not None
-        assert isinstance(raw.connection.driver_connection, inline_sqlite.Connection)
-    assert written_in == str(loop_thread)
-    assert read_in != loop_thread
-
-
-async def test_the_loop_runs_while_a_read_waits(db: Database) -> None:
-    def slow(value: int) -> int:
+async def test_statements_run_on_the_connections_thread_and_the_loop_runs_meanwhile(db: Database) -> None:
+    def slow(value: str) -> str:
         time.sleep(0.05)
         return value
 
-    event.listen(db.engine.sync_engine, "connect", lambda c, _r: c.create_function("slow", 1, slow))
+    def register(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("thread_id", 0, threading.get_ident)
+        dbapi_connection.create_function("slow", 1, slow)
+
+    event.listen(db.engine.sync_engine, "connect", register)
     async with Ticks() as ticks, db.session() as session:
         before = ticks.count
-        assert (await session.execute(text("SELECT slow(7)"))).scalar() == 7
-        assert ticks.count > before + 10, "the event loop was blocked during the read"
-
-
-def test_which_statements_are_reads() -> None:
-    assert inline_sqlite.is_read("SELECT 1")
-    assert inline_sqlite.is_read("\n  with x as (select 1) select * from x")
-    assert not inline_sqlite.is_read("INSERT INTO t VALUES (1) RETURNING id")
-    assert not inline_sqlite.is_read("UPDATE t SET x = (SELECT 1)")
-    assert not inline_sqlite.is_read("PRAGMA journal_mode=WAL")
+        await session.execute(  # a write (slowed down), then a read that sees it
+            text(
+                "INSERT INTO members (platform, workspace, user, display_name, updated_at) "
+                "VALUES ('slack', 'T1', 'ada', slow(CAST(thread_id() AS TEXT)), '2026-11-25 12:00:00')"
+            )
+        )
+        assert ticks.count > before + 10, "the event loop was held during the write"
+        before = ticks.count
+        row = (await session.execute(text("SELECT slow(thread_id()), display_name FROM members"))).one()
+        assert ticks.count > before + 10, "the event loop was held during the read"
+        raw = (await session.connection()).sync_connection
+        assert raw is not None
+        assert isinstance(raw.connection.driver_connection, inline_sqlite.Connection)
+    read_in, written_in = row
+    assert read_in == int(written_in) != threading.get_ident()
 
 
 async def test_a_failed_statement_raises_sqlalchemys_error_and_rolls_back_the_transaction(db: Database) -> None:
@@ -192,18 +178,18 @@ async def test_a_write_waits_for_another_connections_lock_without_holding_up_the
         await second.dispose()
 
 
-async def test_a_write_gives_up_after_its_timeout(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'mlq.db'}"
-    await upgrade_async(url)
-    first, impatient = Database(url), Database(url, connect_args={"timeout": 0.2})
-    try:
-        async with first.session() as holding:
-            await holding.execute(insert(Member).values(**_member("ada")))
-            started = time.monotonic()
-            with pytest.raises(exc.OperationalError, match="database is locked"):
-                async with impatient.session() as session:
-                    await session.execute(insert(Member).values(**_member("bob")))
-            assert 0.2 <= time.monotonic() - started < 2
-    finally:
-        await first.dispose()
-        await impatient.dispose()
+async def test_a_statement_is_one_trip_to_the_thread(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with db.session() as session:  # the connection is open and set up
+        await session.execute(select(func.count()).select_from(Member))
+    trips: list[str] = []
+    off_loop = inline_sqlite.Connection.off_loop
+
+    async def counted(self: inline_sqlite.Connection, function: Any, *args: Any) -> Any:
+        trips.append(getattr(function, "__name__", "?"))
+        return await off_loop(self, function, *args)
+
+    monkeypatch.setattr(inline_sqlite.Connection, "off_loop", counted)
+    async with db.session() as session:  # an on-demand round's shape: one INSERT … RETURNING, then the commit
+        inserted = await session.execute(insert(Member).values(**_member("ada")).returning(Member.user))
+        assert inserted.scalar_one() == "ada"
+    assert trips == ["_run", "commit"], "aiosqlite made five trips: cursor, execute, fetch, close, commit"
