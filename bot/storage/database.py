@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.settings import async_database_url
-from bot.storage import inline_sqlite
+from bot.storage import sqlite_thread
 
 log = logging.getLogger(__name__)
 # How often the write-ahead log is copied into the SQLite database file, off the commands' path; the bot's
@@ -151,7 +151,7 @@ class Database:
         self.is_sqlite = self.url.startswith("sqlite")
         self.checkpoints: Checkpoints | None = None
         if self.is_sqlite:
-            engine_options = {"pool_reset_on_return": None, "module": inline_sqlite.dbapi(), **engine_options}
+            engine_options = {"pool_reset_on_return": None, "module": sqlite_thread.dbapi(), **engine_options}
         if self.is_sqlite and ":memory:" not in self.url:
             # SQLite has one writer. Several pooled connections would wait for its lock in SQLite's busy
             # handler, which sleeps in steps of up to 100 ms; one connection makes sessions queue on the
@@ -177,7 +177,7 @@ class Database:
             self.checkpoints.ensure_running()
         if self.is_sqlite:
             # SQLAlchemy closes a session in a task of its own, so that a cancellation cannot cut the close
-            # short while it waits for the database; on SQLite (inline_sqlite) closing a session after its
+            # short while it waits for the database; on SQLite (sqlite_thread) closing a session after its
             # commit or rollback waits for nothing, and the task only cost two turns of the loop per command.
             session = self._sessions()
             try:

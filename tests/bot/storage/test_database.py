@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from bot.storage import inline_sqlite
+from bot.storage import sqlite_thread
 from bot.storage.database import SELF_CHECKPOINT_PAGES, Database, upgrade_async
 from bot.storage.models import Member
 
@@ -35,13 +35,13 @@ async def test_a_committed_session_hands_its_connection_back_without_a_rollback(
     url = f"sqlite:///{tmp_path / 'mlq.db'}"  # SQLite's reset: an avoidable rollback per command
     await upgrade_async(url)
     rollbacks: list[bool] = []
-    driver_rollback = inline_sqlite.Connection.rollback
+    driver_rollback = sqlite_thread.Connection.rollback
 
-    async def rollback(connection: inline_sqlite.Connection) -> None:
+    async def rollback(connection: sqlite_thread.Connection) -> None:
         rollbacks.append(connection.in_transaction)
         await driver_rollback(connection)
 
-    monkeypatch.setattr(inline_sqlite.Connection, "rollback", rollback)
+    monkeypatch.setattr(sqlite_thread.Connection, "rollback", rollback)
     db = Database(url)
     try:
         await _members(db)  # SQLAlchemy rolls back once after setting up the first connection
@@ -70,7 +70,7 @@ async def test_a_connection_returned_mid_transaction_is_rolled_back(tmp_path: Pa
         async with db.engine.connect() as connection:
             # A transaction SQLAlchemy does not know about (begun on the driver), left open.
             raw = (await connection.get_raw_connection()).driver_connection
-            assert isinstance(raw, inline_sqlite.Connection)
+            assert isinstance(raw, sqlite_thread.Connection)
             await raw.execute("BEGIN")
             await raw.execute("INSERT INTO members (platform, workspace, user, display_name, updated_at) "
                               "VALUES ('slack', 'T1', 'ada', 'Ada', '2026-11-25 12:00:00')")  # fmt: skip

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, exc, func, insert, select, text
 
-from bot.storage import inline_sqlite
+from bot.storage import sqlite_thread
 from bot.storage.database import Database, upgrade_async
 from bot.storage.models import Member
 
@@ -82,7 +82,7 @@ async def test_statements_run_on_the_connections_thread_and_the_loop_runs_meanwh
         assert ticks.count > before + 10, "the event loop was held during the read"
         raw = (await session.connection()).sync_connection
         assert raw is not None
-        assert isinstance(raw.connection.driver_connection, inline_sqlite.Connection)
+        assert isinstance(raw.connection.driver_connection, sqlite_thread.Connection)
     read_in, written_in = row
     assert read_in == int(written_in) != threading.get_ident()
 
@@ -133,7 +133,7 @@ async def test_dispose_closes_the_connection(db: Database) -> None:
         raw = (await session.connection()).sync_connection
         assert raw is not None
         driver = raw.connection.driver_connection
-        assert isinstance(driver, inline_sqlite.Connection)
+        assert isinstance(driver, sqlite_thread.Connection)
     await db.dispose()
     with pytest.raises(ValueError, match="no active connection"):
         await driver.commit()
@@ -182,13 +182,13 @@ async def test_a_statement_is_one_trip_to_the_thread(db: Database, monkeypatch: 
     async with db.session() as session:  # the connection is open and set up
         await session.execute(select(func.count()).select_from(Member))
     trips: list[str] = []
-    off_loop = inline_sqlite.Connection.off_loop
+    off_loop = sqlite_thread.Connection.off_loop
 
-    async def counted(self: inline_sqlite.Connection, function: Any, *args: Any) -> Any:
+    async def counted(self: sqlite_thread.Connection, function: Any, *args: Any) -> Any:
         trips.append(getattr(function, "__name__", "?"))
         return await off_loop(self, function, *args)
 
-    monkeypatch.setattr(inline_sqlite.Connection, "off_loop", counted)
+    monkeypatch.setattr(sqlite_thread.Connection, "off_loop", counted)
     async with db.session() as session:  # an on-demand round's shape: one INSERT … RETURNING, then the commit
         inserted = await session.execute(insert(Member).values(**_member("ada")).returning(Member.user))
         assert inserted.scalar_one() == "ada"

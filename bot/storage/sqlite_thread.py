@@ -2,8 +2,9 @@
 
 SQLAlchemy runs SQLite under asyncio through aiosqlite, which sends every DBAPI call (cursor, execute,
 fetch, close, commit) to a thread of its own and wakes the event loop when it returns: five round trips
-for one short transaction, each costing more CPU than the statement itself (measured: an on-demand round's
-INSERT and COMMIT, 0.36 ms of CPU through aiosqlite against 0.12 ms calling `sqlite3` directly). Here the
+for an INSERT ... RETURNING and its commit, each costing more CPU than the statement itself (measured in
+isolation: that transaction through the ORM session, 1.1 ms of CPU through aiosqlite, 0.96 ms here with two
+trips, 0.08 ms in `sqlite3` itself). Here the
 same stdlib `sqlite3` connection sits behind the interface SQLAlchemy's aiosqlite dialect expects
 (SQLAlchemy, its dialect and its pool are unchanged: `create_async_engine(..., module=dbapi())`), and a
 statement goes to the connection's thread once, executed and, if it returns rows, fetched in the same trip;
@@ -11,8 +12,9 @@ a commit or a rollback is one trip; opening and closing cursors, which touch no 
 
 Statements do not run on the loop itself, though that would save the trips too: any of them may read pages
 that are not in memory (a channel's history, the index pages of a member's rows), and the loop must keep
-answering meanwhile (Slack times acknowledgements). A full-scale run with writes in place and reads in the
-thread saw Slack's acks wait for the disk: p99 16 → 28-36 ms; with every statement in place, 115 ms.
+answering meanwhile (Slack times acknowledgements). Full-scale runs with the history partly paged out showed
+it: with writes in place and reads in the thread, Slack's ack p99 was 28-36 ms (the bare app's 15); with
+every statement in place, 115 ms (docs/BENCHMARKS.md, fifth round).
 Waiting for another connection's lock happens in the thread too, in SQLite's busy handler, so two engines
 on one file in one process (a test's racing sweepers) each wait without holding up the other.
 """
