@@ -27,6 +27,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
+from contextlib import suppress
 from functools import partial
 from queue import SimpleQueue
 from typing import Any
@@ -67,6 +68,7 @@ class Cursor:
         return row
 
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
+        self._rows = None  # a failed statement leaves no rows of the one before
         rows = await self._connection.off_loop(self._run, sql, parameters)
         self._rows = None if rows is None else deque(rows)
         return self
@@ -150,12 +152,15 @@ class _Worker:
     def _serve(self) -> None:
         while (call := self._calls.get()) is not None:
             loop, future, function = call
+            outcome: Callable[[asyncio.Future[Any], Any], None]
             try:
                 result = function()
             except BaseException as exc:  # handed to the awaiting caller
-                loop.call_soon_threadsafe(_fail, future, exc)
+                outcome, value = _fail, exc
             else:
-                loop.call_soon_threadsafe(_succeed, future, result)
+                outcome, value = _succeed, result
+            with suppress(RuntimeError):  # the loop closed meanwhile: nobody is waiting any more
+                loop.call_soon_threadsafe(outcome, future, value)
 
 
 def _succeed(future: asyncio.Future[Any], result: Any) -> None:
@@ -163,7 +168,7 @@ def _succeed(future: asyncio.Future[Any], result: Any) -> None:
         future.set_result(result)
 
 
-def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
+def _fail(future: asyncio.Future[Any], exc: Any) -> None:
     if not future.done():
         future.set_exception(exc)
 

@@ -193,3 +193,13 @@ async def test_a_statement_is_one_trip_to_the_thread(db: Database, monkeypatch: 
         inserted = await session.execute(insert(Member).values(**_member("ada")).returning(Member.user))
         assert inserted.scalar_one() == "ada"
     assert trips == ["_run", "commit"], "aiosqlite made five trips: cursor, execute, fetch, close, commit"
+
+
+async def test_a_failed_statement_leaves_no_rows_of_the_one_before(db: Database) -> None:
+    async with db.engine.connect() as connection:
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert isinstance(raw, sqlite_thread.Connection)
+        cursor = await raw.execute("SELECT 1 UNION ALL SELECT 2")
+        with pytest.raises(sqlite3.OperationalError):
+            await cursor.execute("SELECT * FROM nowhere")
+        assert await cursor.fetchall() == []
