@@ -6,7 +6,6 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -71,8 +70,8 @@ def _checkpoints_elsewhere(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_reset(dbapi_connection: Any, record: Any, state: Any) -> None:
-    # The pool's default reset rolls back every connection it gets back, even right after a commit; on
-    # aiosqlite each rollback is one more round trip to its thread (one in six of a `random`'s). Roll back
+    # The pool's default reset rolls back every connection it gets back, even right after a commit; each
+    # rollback is one more trip to the connection's thread (it was one in six of a `random`'s). Roll back
     # only a transaction that is still open, and only where it can be awaited (as the default does).
     if state.asyncio_safe and not state.terminate_only and record.driver_connection.in_transaction:
         dbapi_connection.rollback()
@@ -110,29 +109,19 @@ class Checkpoints:
             await task
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        # One thread for this connection, so it is closed only after a checkpoint in progress ends.
-        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlq-checkpoint")
+        # A connection of its own, in a thread of its own (sqlite_thread's, as the bot's connection has).
+        connection = await sqlite_thread.connect(self.path, isolation_level=None)
         try:
-            connection = await loop.run_in_executor(thread, self._connect)
-            try:
-                while True:
-                    await asyncio.sleep(self.interval)
-                    try:
-                        await loop.run_in_executor(thread, self._checkpoint, connection)
-                    except sqlite3.Error as exc:  # the next round tries again
-                        log.warning("sqlite checkpoint failed: %s", exc)
-            finally:
-                thread.submit(connection.close)
+            while True:
+                await asyncio.sleep(self.interval)
+                try:
+                    await connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as exc:  # the next round tries again
+                    log.warning("sqlite checkpoint failed: %s", exc)
+                else:
+                    self.rounds += 1
         finally:
-            thread.shutdown(wait=False)
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-
-    def _checkpoint(self, connection: sqlite3.Connection) -> None:
-        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        self.rounds += 1
+            await connection.close()  # after a checkpoint in progress ends
 
 
 _AFTER_COMMIT = "mlquestion.after_commit"
