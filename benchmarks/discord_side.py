@@ -189,6 +189,34 @@ def snowflake_for(old: str, base: int) -> str:
     return str(base + (int(digits) if digits else abs(hash(old)) % 10**12))
 
 
+def shown_rounds(fake: SideFake) -> set[str]:
+    """Return the rounds (the targets of their Answer buttons) the bot's answers showed."""
+    shown = set()
+    for arrivals in fake.arrivals.values():
+        for arrival in arrivals:
+            data = (arrival.body or {}).get("data", arrival.body) if arrival.kind == "callback" else arrival.body
+            for row in (data or {}).get("components") or []:
+                for button in row.get("components") or []:
+                    if str(button.get("custom_id", "")).startswith(ANSWER_BUTTON):
+                        shown.add(button["custom_id"][len(ANSWER_BUTTON) :])
+    return shown
+
+
+async def stored_rounds(db_url: str, where: Where, shown: set[str]) -> dict[str, int]:
+    """Check that every question the bot showed has its round stored (the bot answers first, stores after)."""
+    db = Database(db_url)
+    try:
+        async with db.engine.begin() as conn:
+            rows = await conn.execute(
+                text("SELECT id, token FROM rounds WHERE platform = 'discord' AND workspace = :g AND channel = :c"),
+                {"g": where.guild, "c": where.channel},
+            )
+            stored = {ref for round_id, token in rows for ref in (str(round_id), token) if ref}
+    finally:
+        await db.dispose()
+    return {"shown": len(shown), "stored": len(shown & stored), "shown_not_stored": len(shown - stored)}
+
+
 async def choose_where(db_url: str, log: Log) -> Where:
     """Pick a Discord guild, its busiest scheduled channel and its members who answer there most."""
     db = Database(db_url)
@@ -340,6 +368,8 @@ class Interactions:
 
 
 # The two bots
+
+ANSWER_BUTTON = "mlq:answer:"
 
 
 def check_ours(arrivals: list[Arrival]) -> tuple[bool, str | None]:
@@ -688,6 +718,10 @@ async def run_discord_side_by_side(
                 await bare.stop()
                 if result:
                     result["bot_exit_code"] = code
+                    result["rounds"] = await stored_rounds(db_url, where, shown_rounds(ours_fake))
+                    result["meets_target"] = result["meets_target"] and result["rounds"]["shown_not_stored"] == 0
+                    if result["rounds"]["shown_not_stored"]:
+                        log(f"  the bot showed questions it did not store: {result['rounds']}")
                     result["experiment"] = {"sqlite_pool_size": pool_size} if pool_size is not None else None
                     if result["bot"]["problems"]:
                         result["bot_log_tail"] = ours.log_tail(4000)
@@ -840,6 +874,8 @@ def _print(result: dict[str, Any]) -> None:
         ratio = result.get(f"ratio_{key[:3]}", "") if key in ("p50_ms", "p99_ms") else ""
         rows.append((key, str(result["bot"][key]), str(result["bare"][key]), str(ratio)))
     rows.append(("correct/sent", *(f"{c['correct']}/{c['sent']}" for c in result["counts"].values()), ""))
+    if "rounds" in result:
+        rows.append(("rounds stored/shown", f"{result['rounds']['stored']}/{result['rounds']['shown']}", "", ""))
     cpu = [str(result[b]["cpu_ms_per_interaction"]) for b in ("bot", "bare")]
     rows.append(("CPU ms/interaction", *cpu, ""))
     rows.append(("deferred", *(str(c["deferred"]) for c in result["counts"].values()), ""))

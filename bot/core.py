@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 
 from bot import posts
 from bot.commands import COMMANDS, SPECS
@@ -37,26 +38,36 @@ class Core:
 
     async def command(self, text: str, actor: Actor, place: Place) -> Outcome:
         """Run a command written as text (`/mlquestion random cnn hard`)."""
-        return await self._guard(lambda: self._run(parse(text, SPECS, self.services.bank), actor, place))
+        return await self._guard(lambda: self._run(parse(text, SPECS, self.services.bank), actor, place, False))
 
-    async def invoke(self, name: str, options: Mapping[str, str | None], actor: Actor, place: Place) -> Outcome:
-        """Run a command given with typed options (Discord slash commands)."""
+    async def invoke(
+        self, name: str, options: Mapping[str, str | None], actor: Actor, place: Place, answer_first: bool = False
+    ) -> Outcome:
+        """Run a command given with typed options (Discord slash commands).
+
+        With `answer_first`, a question's round may be stored only after the adapter has shown it: the
+        adapter must then call the outcome's `settle` once it has delivered the responses.
+        """
 
         async def run() -> Outcome:
             command = COMMANDS.get(name)
             if command is None:
                 raise UsageError(f"There is no command `{name}`. Try `/mlquestion help`.")
-            return await self._run(build(command.spec, options, self.services.bank), actor, place)
+            return await self._run(build(command.spec, options, self.services.bank), actor, place, answer_first)
 
         return await self._guard(run)
 
-    async def _run(self, invocation: Invocation, actor: Actor, place: Place) -> Outcome:
-        ctx = Context(actor, place, self.services)
+    async def _run(self, invocation: Invocation, actor: Actor, place: Place, answer_first: bool) -> Outcome:
+        ctx = Context(actor, place, self.services, answer_first)
         if invocation.spec.admin:
             ctx.require_admin(f"use `/mlquestion {invocation.spec.name}`")
         outcome = await COMMANDS[invocation.spec.name].handler(ctx, invocation)
-        notice = await self._pause_notice(actor, place)
-        return Outcome((*outcome.responses, notice)) if notice else outcome
+        try:
+            notice = await self._pause_notice(actor, place)
+        except BaseException:
+            await outcome.settle()  # nothing will be shown, but a round must never be left half-open
+            raise
+        return replace(outcome, responses=(*outcome.responses, notice)) if notice else outcome
 
     async def _pause_notice(self, actor: Actor, place: Place) -> Reply | None:
         """Tell an admin, once, why this channel's daily question was paused by a refusal."""

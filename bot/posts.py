@@ -17,8 +17,8 @@ DIFFICULTY_BADGE = {
 MAX_THREAD_NAME = 100
 
 
-def question_post(question: Question, topic_name: str, round_id: int, number: int | None) -> Post:
-    """Return a question with its Answer and Reveal buttons."""
+def question_post(question: Question, topic_name: str, round_ref: int | str, number: int | None) -> Post:
+    """Return a question with its Answer and Reveal buttons (they name the round by its id or its token)."""
     title = f"Question of the day #{number}" if number else "Practice question"
     return Post(
         title=title,
@@ -29,8 +29,8 @@ def question_post(question: Question, topic_name: str, round_id: int, number: in
             Field("Id", f"`{question.id}`"),
         ),
         actions=(
-            Action(ActionKind.ANSWER, str(round_id), "Answer", "primary"),
-            Action(ActionKind.REVEAL, str(round_id), "Reveal"),
+            Action(ActionKind.ANSWER, str(round_ref), "Answer", "primary"),
+            Action(ActionKind.REVEAL, str(round_ref), "Reveal"),
         ),
         kind="question",
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
+import re
+import secrets
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,11 +34,23 @@ log = logging.getLogger(__name__)
 MAX_ANSWER_CHARS = 3000
 
 
-def button_round_id(round_id: str) -> int:
-    """Return the round id a button or form names, or say the button is stale."""
-    if not round_id.isdigit():
+# What an on-demand round's buttons carry: it is shown before it is stored, so before it has an id.
+_TOKEN = re.compile(r"t[0-9a-f]{16}")
+NOT_STORED = (
+    "I could not save that question, so its Answer and Reveal buttons will not work. Please ask for a question again."
+)
+
+
+def new_token() -> str:
+    """Return a fresh token for an on-demand round (64 random bits; a clash fails the insert, never mixes rounds)."""
+    return "t" + secrets.token_hex(8)
+
+
+def button_round_ref(ref: str) -> str:
+    """Return the round a button or form names (its id, or its token), or say the button is stale."""
+    if not (ref.isdigit() or _TOKEN.fullmatch(ref)):
         raise UsageError("This button is not valid any more.")
-    return int(round_id)
+    return ref
 
 
 def answer_form(round_id: int) -> OpenForm:
@@ -66,7 +78,12 @@ class Rounds:
         self.s = services
 
     async def serve(
-        self, actor: Actor, place: Place, topics: tuple[str, ...], difficulty: Difficulty | None
+        self,
+        actor: Actor,
+        place: Place,
+        topics: tuple[str, ...],
+        difficulty: Difficulty | None,
+        answer_first: bool = False,
     ) -> Outcome:
         """Serve a fresh question the channel has not seen lately."""
         catalogue = await self.s.catalogue(place.platform, place.workspace)
@@ -74,16 +91,18 @@ class Rounds:
         if not candidates:
             wanted = " ".join(filter(None, [",".join(topics), difficulty.value if difficulty else ""]))
             raise NoQuestionsError(f"No question matches `{wanted}`. Try another difficulty or `/mlquestion topics`.")
-        async with self._opening(place) as session:  # one transaction: what the channel saw, then the new round
-            known = self.s.asked.get(place)
+        known = self.s.asked.get(place)
+        if known is None:
+            async with self.s.db.session() as session:
+                read = await RoundRepository(session).asked_in_channel(place)
+            known = self.s.asked.get(place)  # a concurrent pick here may have read and counted meanwhile
             if known is None:
-                known = await RoundRepository(session).asked_in_channel(place)
-                self.s.asked.put(place, *known)
-            question = pick(candidates, *known, catalogue.topic_of, self.s.rng)
-            round_id = await self._record(session, actor, place, question)
-        return self._served(round_id, question, catalogue)
+                self.s.asked.put(place, *read)
+                known = read
+        question = pick(candidates, *known, catalogue.topic_of, self.s.rng)
+        return await self._open(actor, place, question, catalogue, answer_first)
 
-    async def serve_by_id(self, actor: Actor, place: Place, question_id: str) -> Outcome:
+    async def serve_by_id(self, actor: Actor, place: Place, question_id: str, answer_first: bool = False) -> Outcome:
         """Serve one question by its id."""
         catalogue = await self.s.catalogue(place.platform, place.workspace)
         question = catalogue.get(question_id.strip().lower())
@@ -91,27 +110,21 @@ class Rounds:
             raise UnknownQuestionError(
                 f"There is no question `{question_id}`. Ids look like `cnn-max-pooling`; every question shows its id."
             )
-        async with self._opening(place) as session:
-            round_id = await self._record(session, actor, place, question)
-        return self._served(round_id, question, catalogue)
+        return await self._open(actor, place, question, catalogue, answer_first)
 
-    @asynccontextmanager
-    async def _opening(self, place: Place) -> AsyncIterator[AsyncSession]:
-        """The transaction that opens an on-demand round; when it fails, the channel's picks are read again."""
-        try:
-            async with self.s.db.session() as session:
-                yield session
-        except BaseException:
-            self.s.asked.forget(place)  # the round was counted but not stored
-            raise
-
-    async def _record(self, session: AsyncSession, actor: Actor, place: Place, question: Question) -> int:
+    async def _open(
+        self, actor: Actor, place: Place, question: Question, catalogue: Catalogue, answer_first: bool
+    ) -> Outcome:
+        """Open an on-demand round: stored now, or (answer first) once the adapter has shown it."""
         self.s.asked.asked(place, question.id)  # before any await, so a concurrent pick here sees it
-        now = self.s.clock.now()
-        await self._remember(session, place.platform, place.workspace, actor, now)
-        return await RoundRepository(session).open_on_demand(
-            place.in_thread(None), question.id, actor.user, now, self.s.default_reveal_after
-        )
+        opening = _Opening(self, actor, place.in_thread(None), question.id, new_token(), self.s.clock.now())
+        name = catalogue.bank.topic_name(question.topic)
+        outcome = Outcome.of(Reply(posts.question_post(question, name, opening.token, None)))
+        if not answer_first:
+            await opening.store()
+            return outcome
+        self.s.openings.begin(opening.token)
+        return replace(outcome, pending=opening)
 
     async def _remember(
         self, session: AsyncSession, platform: str, workspace: str, actor: Actor, now: datetime
@@ -123,10 +136,6 @@ class Rounds:
         await ProgressRepository(session).remember_member(platform, workspace, user, name, now)
         after_commit(session, lambda: names.note(platform, workspace, user, name))
 
-    def _served(self, round_id: int, question: Question, catalogue: Catalogue) -> Outcome:
-        name = catalogue.bank.topic_name(question.topic)
-        return Outcome.of(Reply(posts.question_post(question, name, round_id, None)))
-
     async def open_round_here(self, place: Place) -> Round:
         """Return the open round of the channel (or thread), or say there is none."""
         async with self.s.db.session() as session:
@@ -135,13 +144,20 @@ class Rounds:
             raise NothingOpenError("There is no open question here. Ask for one with `/mlquestion random`.")
         return round_
 
-    async def round(self, round_id: str) -> Round:
+    async def round(self, ref: str) -> Round:
         """Return a round named by a button."""
+        ref = await self._stored(ref)
         async with self.s.db.session() as session:
-            round_ = await RoundRepository(session).get(button_round_id(round_id))
+            round_ = await RoundRepository(session).named(ref)
         if round_ is None:
             raise UsageError("This question no longer exists.")
         return round_
+
+    async def _stored(self, ref: str) -> str:
+        """Check a button's round reference; for a round this process is still storing, wait until it is."""
+        ref = button_round_ref(ref)
+        await self.s.openings.wait(ref)  # before any session: the store needs the connection
+        return ref
 
     def form_for(self, round_: Round) -> OpenForm:
         """Return the answer form, if the round still takes answers."""
@@ -157,11 +173,11 @@ class Rounds:
             raise UsageError("Your answer was empty. Press Answer again and write it.")
         if len(text) > MAX_ANSWER_CHARS:
             raise UsageError(f"Answers can be {MAX_ANSWER_CHARS} characters at most; yours has {len(text)}.{keep}")
-        number = button_round_id(round_id)
+        ref = await self._stored(round_id)
         now = self.s.clock.now()
         async with self.s.db.session() as session:  # one transaction: the round, the answer, the points
             repo = RoundRepository(session)
-            round_ = await repo.get(number)
+            round_ = await repo.named(ref)
             if round_ is None:
                 raise UsageError(f"This question no longer exists.{keep}")
             if round_.state in ("revealing", "revealed", "failed"):
@@ -342,3 +358,41 @@ class Rounds:
             footer="Grade yourself to schedule the next review.",
         )
         return Outcome.of(Reply(post, private=True))
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """An on-demand round picked and shown, and the one transaction that stores it."""
+
+    rounds: Rounds
+    actor: Actor
+    place: Place
+    question_id: str
+    token: str
+    now: datetime
+
+    async def store(self) -> None:
+        """Store the round (and the member's name); raise when that fails, after forgetting the pick."""
+        s = self.rounds.s
+        try:
+            async with s.db.session() as session:
+                await self.rounds._remember(session, self.place.platform, self.place.workspace, self.actor, self.now)
+                await RoundRepository(session).open_on_demand(
+                    self.place, self.question_id, self.actor.user, self.now, s.default_reveal_after, self.token
+                )
+        except BaseException:
+            s.asked.forget(self.place)  # the pick was counted but not stored: read the channel again next time
+            raise
+        finally:
+            s.openings.end(self.token)
+
+    async def keep(self) -> Outcome:
+        """Store the round shown first; when that fails, tell the member privately that its buttons will not work."""
+        try:
+            await self.store()
+        except Exception:
+            log.exception(
+                "on-demand round %s (%s) was shown in %s but not stored", self.token, self.question_id, self.place
+            )
+            return Outcome.of(Reply(posts.error(NOT_STORED), private=True))
+        return Outcome()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -135,13 +136,32 @@ class OpenForm:
 Response = Reply | OpenForm
 
 
+class Pending(Protocol):
+    """What an outcome shows but the database does not hold yet (see `Outcome.settle`)."""
+
+    async def keep(self) -> Outcome:
+        """Store it; return what to tell the member when that failed (an empty outcome when it did not)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """What the core answers to one member's input."""
+    """What the core answers to one member's input.
+
+    `pending` is set only when the adapter asked the core to answer first (Discord's slash commands): the
+    responses show a question whose round is stored once they are out. The adapter then calls `settle`
+    after delivering them, whether delivering worked or not (a platform error may come after the message
+    was shown), and delivers what `settle` returns.
+    """
 
     responses: tuple[Response, ...] = field(default_factory=tuple)
+    pending: Pending | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, *responses: Response) -> Outcome:
         """Build an outcome from responses."""
         return cls(tuple(responses))
+
+    async def settle(self) -> Outcome:
+        """Store what the responses showed, if anything is pending; return what else the member must hear."""
+        return Outcome() if self.pending is None else await self.pending.keep()

@@ -224,7 +224,9 @@ class DiscordAdapter:
             actor_of(interaction),
             place_of(interaction.guild_id, interaction.channel, interaction.channel_id),
         )
-        await respond(interaction, self.core.invoke(spec.name, options, actor, place), f"/mlquestion {spec.name}")
+        # Answer first: the time to the question is what members feel; its round is stored right after.
+        work = self.core.invoke(spec.name, options, actor, place, answer_first=True)
+        await respond(interaction, work, f"/mlquestion {spec.name}")
 
     async def _topics(self, interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
         last = typed.rpartition(",")[2].strip()

@@ -30,7 +30,8 @@ async def respond(
     """Run the core's work and answer the interaction; the one error boundary of the Discord adapter.
 
     A quick answer is the first response itself (so a form can open as a modal). When the core is
-    slower than `budget`, the interaction is deferred first and the answer follows.
+    slower than `budget`, the interaction is deferred first and the answer follows. What the answer
+    shows but the core has not stored yet (`Outcome.pending`) is stored once the answer is out.
     """
     deferring: asyncio.Task[None] | None = None
 
@@ -47,7 +48,13 @@ async def respond(
             timer.cancel()
             if deferring is not None:
                 await deferring
-        await deliver(interaction, outcome)
+        try:
+            await deliver(interaction, outcome)
+        finally:
+            afterwards = await outcome.settle()  # also when delivering failed: Discord may have shown it
+        for response in afterwards.responses:  # only ever private notes: "that question was not saved"
+            if isinstance(response, Reply):
+                await send_private(interaction, response.post)
     except Exception:
         log.exception("discord: %s by %s in %s failed", what, _who(interaction), _where(interaction))
         await _apologise(interaction)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 import time
 from dataclasses import dataclass, field
@@ -44,6 +46,34 @@ class NameMemo:
         self._written[key] = (name, time.monotonic())
 
 
+class Openings:
+    """On-demand rounds this process has shown but not stored yet (their answer went out first), so a
+    button pressed on one waits until it is stored instead of finding nothing."""
+
+    def __init__(self, patience: float = 5.0) -> None:
+        self.patience = patience
+        self._stored: dict[str, asyncio.Event] = {}
+
+    def begin(self, token: str) -> None:
+        """Note a round shown before it is stored."""
+        self._stored[token] = asyncio.Event()
+
+    def end(self, token: str) -> None:
+        """Note that the round is stored, or will not be."""
+        event = self._stored.pop(token, None)
+        if event is not None:
+            event.set()
+
+    async def wait(self, token: str) -> None:
+        """Return once the round named by `token` is stored, or at once when it is not being stored here
+        (at most `patience` seconds: a store that takes longer has failed or will)."""
+        event = self._stored.get(token)
+        if event is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.patience):
+                    await event.wait()
+
+
 @dataclass
 class Services:
     """The core's dependencies, built once by the composition root."""
@@ -60,6 +90,7 @@ class Services:
     _catalogues: dict[tuple[str, str], tuple[float, Catalogue]] = field(default_factory=dict, repr=False)
     names: NameMemo = field(default_factory=NameMemo, repr=False)
     asked: AskedMemo = field(default_factory=AskedMemo, repr=False)
+    openings: Openings = field(default_factory=Openings, repr=False)
 
     async def catalogue(self, platform: str, workspace: str) -> Catalogue:
         """Return the workspace's questions (the bank plus its own), read at most once per lifetime."""
@@ -84,6 +115,9 @@ class Context:
     actor: Actor
     place: Place
     services: Services
+    # The adapter answers first and stores after (Outcome.pending): Discord's slash commands, where the
+    # time to the answer is what members feel. Other adapters get outcomes already stored.
+    answer_first: bool = False
 
     def now(self) -> datetime:
         """Return the core clock's time."""

@@ -33,12 +33,13 @@ async def random_question(ctx: Context, inv: Invocation) -> Outcome:
     difficulty = inv.get("difficulty")
     assert topic is None or isinstance(topic, str)
     assert difficulty is None or isinstance(difficulty, Difficulty)
-    return await Rounds(ctx.services).serve(ctx.actor, ctx.place, (topic,) if topic else (), difficulty)
+    topics = (topic,) if topic else ()
+    return await Rounds(ctx.services).serve(ctx.actor, ctx.place, topics, difficulty, ctx.answer_first)
 
 
 async def show(ctx: Context, inv: Invocation) -> Outcome:
     """Serve the question with this id."""
-    return await Rounds(ctx.services).serve_by_id(ctx.actor, ctx.place, str(inv.get("id")))
+    return await Rounds(ctx.services).serve_by_id(ctx.actor, ctx.place, str(inv.get("id")), ctx.answer_first)
 
 
 async def topics(ctx: Context, inv: Invocation) -> Outcome:

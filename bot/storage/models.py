@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -107,6 +108,14 @@ class Round(Scoped, Base):
         Index("ix_rounds_due", "state", "reveal_due_at"),
         # A channel's daily rounds in number order with their state: streaks and the next number, from the index.
         Index("ix_rounds_daily", "platform", "workspace", "channel", "kind", "number", "state"),
+        # An on-demand round's buttons name it by its token (it is shown before it is stored); daily ones have none.
+        Index(
+            "uq_rounds_token",
+            "token",
+            unique=True,
+            sqlite_where=text("token IS NOT NULL"),
+            postgresql_where=text("token IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(64))
@@ -122,6 +131,7 @@ class Round(Scoped, Base):
     opened_at: Mapped[datetime]
     reveal_due_at: Mapped[datetime]
     revealed_at: Mapped[datetime | None]
+    token: Mapped[str | None] = mapped_column(String(24))
 
 
 class Answer(Scoped, Base):

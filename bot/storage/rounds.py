@@ -50,9 +50,11 @@ _ON_DEMAND = (
         claimed_at=bindparam("now"),
         opened_at=bindparam("now"),
         reveal_due_at=bindparam("reveal_due_at"),
+        token=bindparam("token"),
     )
     .returning(_ROUNDS.c.id)
 )
+_BY_TOKEN = select(Round).where(Round.token == bindparam("token"))
 
 
 def _in_channel(place: Place) -> dict[str, str]:
@@ -77,6 +79,12 @@ class RoundRepository:
     async def get(self, round_id: int) -> Round | None:
         """Return the round with this id."""
         return await self.session.get(Round, round_id)
+
+    async def named(self, ref: str) -> Round | None:
+        """Return the round a button names: by its id (daily rounds, older buttons) or its token."""
+        if ref.isdigit():
+            return await self.get(int(ref))
+        return await self.session.scalar(_BY_TOKEN, {"token": ref})
 
     async def asked_in_channel(self, place: Place, recent: int = 20) -> tuple[Counter[str], list[str]]:
         """Return how often each question was asked in the channel, and the `recent` questions it was asked
@@ -150,7 +158,13 @@ class RoundRepository:
         return taken
 
     async def open_on_demand(
-        self, place: Place, question_id: str, asked_by: str, now: datetime, reveal_after: timedelta
+        self,
+        place: Place,
+        question_id: str,
+        asked_by: str,
+        now: datetime,
+        reveal_after: timedelta,
+        token: str | None = None,
     ) -> int:
         """Record an on-demand question served in a channel; return the new round's id."""
         values = {
@@ -159,6 +173,7 @@ class RoundRepository:
             "asked_by": asked_by,
             "now": now,
             "reveal_due_at": now + reveal_after,
+            "token": token,
         }
         round_id: int = (await self.session.execute(_ON_DEMAND, values)).scalar_one()
         return round_id

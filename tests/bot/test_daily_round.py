@@ -31,10 +31,11 @@ def text(outcome: Outcome) -> str:
     return f"{reply.post.title}\n{reply.post.body}\n{fields}"
 
 
-async def answer_by_form(core: Core, actor: Actor, place: Place, round_id: int, words: str) -> Outcome:
-    opened = await core.press(f"mlq:answer:{round_id}", actor, place)
+async def answer_by_form(core: Core, actor: Actor, place: Place, round_ref: int | str, words: str) -> Outcome:
+    """Press a question's Answer button (its target: a round's id, or an on-demand round's token) and submit."""
+    opened = await core.press(f"mlq:answer:{round_ref}", actor, place)
     form = opened.responses[0]
-    assert isinstance(form, OpenForm) and form.form.form_id == f"answer:{round_id}"
+    assert isinstance(form, OpenForm) and form.form.form_id.startswith("answer:")
     return await core.submit(form.form.form_id, {"answer": words}, actor, place)
 
 
@@ -126,7 +127,7 @@ async def test_a_whole_daily_round(
     second = outbound.posts("question")[-1]
     assert second.post is not None and second.post.title == "Question of the day #2"
     assert second.post.body != question.post.body, "a channel never gets the same question twice in a row"
-    await answer_by_form(core, ADA, place, int(second.post.actions[0].target), "Day two answer")
+    await answer_by_form(core, ADA, place, second.post.actions[0].target, "Day two answer")
     clock.set(datetime(2026, 11, 24, 16, 0, tzinfo=UTC))
     await core.sweep()
     assert "Streak: 2 (best 2)" in text(await core.command("/mlquestion stats", ADA, place))
@@ -163,7 +164,7 @@ async def test_answer_command_opens_the_form_for_the_open_question(core: Core, p
 
 async def test_upvote_points_are_capped_at_five_per_answer(core: Core, db: Database, place: Place) -> None:
     served = only_reply(await core.command("/mlquestion random", ADA, place))
-    await answer_by_form(core, ADA, place, int(served.post.actions[0].target), "An answer worth upvoting")
+    await answer_by_form(core, ADA, place, served.post.actions[0].target, "An answer worth upvoting")
     async with db.session() as session:
         answer = await session.scalar(select(Answer))
     assert answer is not None

@@ -90,6 +90,16 @@ class BotProcess:
         with sqlite3.connect(self.db_path) as connection:
             return connection.execute(sql, args).fetchall()
 
+    async def wait_rows(self, sql: str, count: int = 1, within: float = 5.0) -> list[tuple[Any, ...]]:
+        """Query until at least `count` rows come back (a question's round is stored just after it is shown)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while len(rows := self.rows(sql)) < count:
+            if loop.time() > deadline:
+                raise AssertionError(f"fewer than {count} row(s) within {within}s for {sql!r}:\n{self.log()}")
+            await asyncio.sleep(0.02)
+        return rows
+
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:

@@ -42,15 +42,18 @@ async def test_random_with_options_answer_form_reveal_and_self_grade(bot: BotPro
     assert embed["title"] == "Practice question"
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Difficulty"] == "🔴 hard"
-    [(round_id, question_id, asked_by, state)] = bot.rows("select id, question_id, asked_by, state from rounds")
+    # The question is shown first and its round stored right after, under the token its buttons carry.
+    [(round_id, token, question_id, asked_by, state)] = await bot.wait_rows(
+        "select id, token, question_id, asked_by, state from rounds"
+    )
     question = bank.get(question_id)
     assert question is not None and question.topic == "cnn" and question.difficulty.value == "hard"
     assert embed["description"] == question.question
     assert asked_by == frames.ADA[0] and state == "open"
-    assert custom_ids(first["data"]) == [f"mlq:answer:{round_id}", f"mlq:reveal:{round_id}"]
+    assert custom_ids(first["data"]) == [f"mlq:answer:{token}", f"mlq:reveal:{token}"]
     posted = fake.message(_response_message(fake))
 
-    await fake.push("INTERACTION_CREATE", frames.click(f"mlq:answer:{round_id}", posted))
+    await fake.push("INTERACTION_CREATE", frames.click(f"mlq:answer:{token}", posted))
     modal = await answered(fake, 2)
     assert modal["type"] == 9 and modal["data"]["custom_id"] == f"mlqform:answer:{round_id}"
     [text_input] = [c for row in modal["data"]["components"] for c in row["components"]]
@@ -66,7 +69,7 @@ async def test_random_with_options_answer_form_reveal_and_self_grade(bot: BotPro
     assert bot.rows("select user, text, source from answers") == [(frames.ADA[0], words, "form")]
     assert bot.rows("select user, amount from points") == [(frames.ADA[0], 10)]
 
-    await fake.push("INTERACTION_CREATE", frames.click(f"mlq:reveal:{round_id}", posted))
+    await fake.push("INTERACTION_CREATE", frames.click(f"mlq:reveal:{token}", posted))
     reveal_ack = await answered(fake, 4)
     assert reveal_ack["type"] == 6, "a reveal posts in the channel; the click itself is only acknowledged"
     posts = await fake.wait_for("POST", rf"^/channels/{CHANNEL_ID}/messages$", 2)

@@ -18,7 +18,7 @@ async def test_a_click_on_an_old_button_after_a_restart(fake: FakeDiscord, tmp_p
     await first.start()
     await fake.push("INTERACTION_CREATE", frames.command("random", frames.ADA))
     [question] = await fake.wait_for("POST", CALLBACK)
-    [(round_id,)] = first.rows("select id from rounds")
+    [(round_id, token)] = await first.wait_rows("select id, token from rounds")
     [old_message] = fake.messages.values()
     assert await first.stop() == 0
     assert len(fake.find("PUT", SYNC)) == 1
@@ -28,7 +28,7 @@ async def test_a_click_on_an_old_button_after_a_restart(fake: FakeDiscord, tmp_p
     try:
         assert len(fake.find("PUT", SYNC)) == 1, "an unchanged /mlquestion is not synced again"
         custom_id = question.body["data"]["components"][0]["components"][0]["custom_id"]
-        assert custom_id == f"mlq:answer:{round_id}"
+        assert custom_id == f"mlq:answer:{token}"
         await fake.push("INTERACTION_CREATE", frames.click(custom_id, old_message))
         [_, modal] = await fake.wait_for("POST", CALLBACK, 2)
         assert modal.body["type"] == 9 and modal.body["data"]["custom_id"] == f"mlqform:answer:{round_id}"

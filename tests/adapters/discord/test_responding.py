@@ -12,7 +12,7 @@ import pytest
 
 from adapters.discord.responding import respond
 from bot import posts
-from bot.rounds import answer_form
+from bot.rounds import NOT_STORED, answer_form
 from bot.vocabulary import Outcome, Reply
 
 
@@ -136,3 +136,38 @@ async def test_an_unexpected_error_is_a_private_apology_and_a_log_record(caplog:
     assert calls == [("send", "Not quite", True)]
     [record] = caplog.records
     assert "test by user 42 in guild 1 channel 2 failed" in record.getMessage() and record.exc_info
+
+
+class _Pending:
+    """An outcome's unstored round: records when it is kept, and what storing it says."""
+
+    def __init__(self, calls: list[tuple[Any, ...]], says: Outcome) -> None:
+        self.calls, self.says = calls, says
+
+    async def keep(self) -> Outcome:
+        self.calls.append(("keep",))
+        return self.says
+
+
+async def test_what_the_answer_shows_is_stored_after_it_and_a_failed_store_is_told_privately() -> None:
+    for says, told in ((Outcome(), []), (Outcome.of(Reply(posts.error(NOT_STORED), private=True)), [True])):
+        interaction = _Interaction(COMMAND)
+        pending = _Pending(interaction.calls, says)
+        question = Outcome((Reply(posts.info("Question")),), pending)
+        await respond(interaction, _after(0, question), "test", budget=0.05)  # type: ignore[arg-type]
+        followups = [("followup", "Not quite", private) for private in told]
+        assert interaction.calls == [("send", "Question", False), ("keep",), *followups]
+
+
+async def test_a_round_is_stored_even_when_delivering_its_question_failed(caplog: pytest.LogCaptureFixture) -> None:
+    interaction = _Interaction(COMMAND)
+
+    async def refused(**_: Any) -> None:  # a 500 may come after Discord showed the message
+        raise discord.HTTPException(type("R", (), {"status": 500, "reason": "Server Error"})(), "boom")
+
+    interaction.response.send_message = refused  # type: ignore[method-assign]
+    question = Outcome((Reply(posts.info("Question")),), _Pending(interaction.calls, Outcome()))
+    with caplog.at_level(logging.ERROR, logger="adapters.discord.responding"):
+        await respond(interaction, _after(0, question), "test", budget=0.05)  # type: ignore[arg-type]
+    assert interaction.calls[0] == ("keep",), "stored, since it may have been shown; then the apology is tried"
+    assert caplog.records and caplog.records[0].exc_info

@@ -8,11 +8,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from alembic import command
+from sqlalchemy import Table, insert
 
 from bot.storage.database import Database, alembic_config
 from bot.storage.models import Answer, Round
 from bot.storage.progress import ProgressRepository, Streak
 from bot.storage.rounds import RoundRepository
+
+ROUNDS = Round.__table__
+assert isinstance(ROUNDS, Table)
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 USERS = ("ada", "grace", "alan")
@@ -64,27 +68,30 @@ def expected_streaks(history: History) -> dict[str, dict[str, Streak]]:
 
 
 async def add_rounds(db: Database, history: History) -> dict[tuple[str, int], Round]:
-    """Store every round of the history; return them by (channel, day)."""
+    """Store every round of the history; return them by (channel, day).
+
+    The rows go in with the columns revision 0002 already had (the migration test starts there), and
+    come back as detached `Round`s carrying those values.
+    """
     rounds: dict[tuple[str, int], Round] = {}
     async with db.session() as session:
         for channel, rows in history.items():
             for d, (state, _) in enumerate(rows):
-                round_ = Round(
-                    platform="slack",
-                    workspace="T1",
-                    channel=channel,
-                    question_id=f"q{d}",
-                    kind="daily",
-                    number=d + 1,
-                    local_date=date(2026, 1, 1) + timedelta(days=d),
-                    state=state,
-                    claimed_at=T0 + timedelta(days=d),
-                    opened_at=T0 + timedelta(days=d),
-                    reveal_due_at=T0 + timedelta(days=d, hours=8),
-                )
-                session.add(round_)
-                await session.flush()
-                rounds[(channel, d)] = round_
+                values = {
+                    "platform": "slack",
+                    "workspace": "T1",
+                    "channel": channel,
+                    "question_id": f"q{d}",
+                    "kind": "daily",
+                    "number": d + 1,
+                    "local_date": date(2026, 1, 1) + timedelta(days=d),
+                    "state": state,
+                    "claimed_at": T0 + timedelta(days=d),
+                    "opened_at": T0 + timedelta(days=d),
+                    "reveal_due_at": T0 + timedelta(days=d, hours=8),
+                }
+                round_id = (await session.execute(insert(ROUNDS).values(values).returning(ROUNDS.c.id))).scalar_one()
+                rounds[(channel, d)] = Round(id=round_id, **values)
     return rounds
 
 
