@@ -59,6 +59,7 @@ from sqlalchemy import inspect, text
 
 from benchmarks.bare_discord import FIXED_QUESTION, FIXED_TITLE
 from benchmarks.children import collector_paused, cpu_seconds, profile_top, stop_process
+from benchmarks.fanout import ANSWER_BUTTON
 from benchmarks.latency import percentile
 from bot.storage.database import Database, upgrade_async
 from tests.fakes.discord_fake import BOT_ID, CHANNEL_ID, GUILD_ID, FakeDiscord, load
@@ -194,7 +195,8 @@ def shown_rounds(fake: SideFake) -> set[str]:
     shown = set()
     for arrivals in fake.arrivals.values():
         for arrival in arrivals:
-            data = (arrival.body or {}).get("data", arrival.body) if arrival.kind == "callback" else arrival.body
+            # A callback wraps the message in `data`; a follow-up after a defer is the message itself.
+            data = (arrival.body or {}).get("data") if arrival.kind == "callback" else arrival.body
             for row in (data or {}).get("components") or []:
                 for button in row.get("components") or []:
                     if str(button.get("custom_id", "")).startswith(ANSWER_BUTTON):
@@ -368,8 +370,6 @@ class Interactions:
 
 
 # The two bots
-
-ANSWER_BUTTON = "mlq:answer:"
 
 
 def check_ours(arrivals: list[Arrival]) -> tuple[bool, str | None]:
